@@ -1,0 +1,21 @@
+// What the API layers call: a ChatRequest in, a stream of GenerationEvents out.
+// The implementation (chat/pipeline.ts) renders the template, runs the engine and parses output.
+
+import type { ChatRequest, GenerationEvent } from './types.js';
+
+export interface ChatServiceInfo {
+  /** Name of the loaded model (file name), listed by GET /v1/models. */
+  modelName: string;
+  /** Unix seconds when the model was loaded. */
+  loadedAt: number;
+  slotContextSize: number;
+}
+
+export interface ChatService {
+  readonly info: ChatServiceInfo;
+  /**
+   * Stream the answer to a request. Errors that happen before the first event (bad template
+   * input, prompt too long, queue full) are thrown as ApiError from the first `next()`.
+   */
+  generate(request: ChatRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
+}

@@ -1,0 +1,103 @@
+// The internal contract between the API layers and the generation pipeline.
+// Neither wire format (Anthropic, OpenAI) is the internal format: each API folder
+// converts its request into a ChatRequest and turns GenerationEvents into its wire.
+
+/** One tool call made by the assistant, as kept in conversation history. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text of the arguments, exactly as the model produced or the client sent them. */
+  arguments: string;
+}
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+export interface ImagePart {
+  type: 'image';
+  /** A data: URL or http(s) URL; only kept so the template layer can reject it clearly. */
+  url: string;
+}
+
+export type ContentPart = TextPart | ImagePart;
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string | ContentPart[]; name?: string }
+  | {
+      role: 'assistant';
+      content: string;
+      /** Reasoning ("thinking") text from an earlier turn, for templates that render it. */
+      reasoning?: string;
+      toolCalls?: ToolCall[];
+    }
+  | { role: 'tool'; content: string; toolCallId: string; name?: string };
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export type ToolChoice =
+  | { type: 'auto' }
+  | { type: 'none' }
+  | { type: 'required' }
+  | { type: 'function'; name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name?: string; schema: Record<string, unknown> };
+
+export interface SamplingOptions {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  repeatPenalty?: number;
+}
+
+export interface ChatRequest {
+  /** Server-assigned request id, used in logs and responses. */
+  id: string;
+  /** The model name the client asked for; echoed back, never used to pick weights. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  /** Upper bound on generated tokens; clamped to what is left of the slot's context. */
+  maxTokens?: number;
+  stop?: string[];
+  sampling: SamplingOptions;
+  /** Extra variables for the chat template (OpenAI `chat_template_kwargs`, e.g. enable_thinking). */
+  templateKwargs?: Record<string, unknown>;
+}
+
+export interface Usage {
+  promptTokens: number;
+  /** Prompt tokens served from the KV cache instead of being evaluated again. */
+  cachedTokens: number;
+  completionTokens: number;
+}
+
+export type StopReason = 'end' | 'max_tokens' | 'stop_sequence' | 'tool_calls';
+
+export type GenerationEvent =
+  /** Sent after tokenizing and slot choice, before prompt processing: lets clients start their stream early. */
+  | { type: 'accepted'; promptTokens: number; cachedTokens: number; route: string }
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool_call_start'; index: number; id: string; name: string }
+  /** A fragment of the tool call's JSON arguments. */
+  | { type: 'tool_call_arguments'; index: number; json: string }
+  | { type: 'tool_call_end'; index: number }
+  | { type: 'done'; stop: StopReason; stopSequence?: string; usage: Usage };

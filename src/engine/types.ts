@@ -1,0 +1,73 @@
+// The Engine interface: the only way the rest of the server reaches a model.
+// Implementations: LlamaEngine (node-llama-cpp, the only importer of the native
+// binding) and MockEngine (scripted output, no model).
+
+import type { SamplingOptions, StopReason } from '../chat/types.js';
+
+export interface ModelInfo {
+  /** Display name, e.g. the GGUF file name without extension. */
+  name: string;
+  path: string;
+  /** Context size of one slot, in tokens. */
+  slotContextSize: number;
+  /** Context length the model was trained with (GGUF metadata), if known. */
+  trainContextSize?: number;
+  slots: number;
+  /** `tokenizer.chat_template` from the GGUF metadata, if present. */
+  chatTemplate?: string;
+  bosToken?: string;
+  eosToken?: string;
+  /** Text of every end-of-generation token (eos, eot, …), for templates and stop handling. */
+  eogTokens: string[];
+  /** GGUF `general.architecture`. */
+  architecture?: string;
+}
+
+export interface CompletionRequest {
+  /** Request id for logs. */
+  id: string;
+  /** The fully rendered prompt text; special tokens in it are parsed as special tokens. */
+  prompt: string;
+  maxTokens?: number;
+  stop?: string[];
+  sampling: SamplingOptions;
+  /** GBNF grammar that constrains the output, if any. */
+  grammar?: string;
+  /** Aborting stops queued, prefilling or generating work and frees the slot with its cache kept. */
+  signal?: AbortSignal;
+}
+
+export interface CompletionUsage {
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+}
+
+export type CompletionEvent =
+  /** The prompt was tokenized and given a slot; prompt processing starts now. */
+  | { type: 'accepted'; promptTokens: number; cachedTokens: number; slot: number }
+  /** A piece of generated text. Stop strings are already held back and cut out. */
+  | { type: 'text'; text: string }
+  | { type: 'done'; stop: Exclude<StopReason, 'tool_calls'>; stopSequence?: string; usage: CompletionUsage };
+
+export interface SlotStatus {
+  id: number;
+  busy: boolean;
+  cachedTokens: number;
+  lastUsed: number;
+}
+
+export interface Engine {
+  readonly info: ModelInfo;
+  /** Number of tokens the prompt text tokenizes to (special tokens parsed). */
+  countTokens(text: string): number;
+  /**
+   * Run one completion. Events stream as they happen. Throws ApiError for a prompt that does
+   * not fit (`invalid_request`, code `context_length_exceeded`) or a full queue (`overloaded`).
+   */
+  complete(request: CompletionRequest): AsyncIterable<CompletionEvent>;
+  slots(): SlotStatus[];
+  /** Requests waiting for a free slot. */
+  queueDepth(): number;
+  close(): Promise<void>;
+}
