@@ -62,3 +62,17 @@ export class FatalError extends Error {
     this.name = 'FatalError';
   }
 }
+
+/** A prompt that does not fit the slot's context. Each API words it its own way (Claude Code matches Anthropic's). */
+export class ContextOverflowError extends ApiError {
+  constructor(
+    readonly promptTokens: number,
+    readonly contextSize: number,
+  ) {
+    super(
+      'invalid_request',
+      `The prompt is ${promptTokens} tokens long, but the context holds at most ${contextSize} tokens (including at least one generated token). Shorten the conversation or start the server with a larger --n-ctx.`,
+      { param: 'messages', code: 'context_length_exceeded' },
+    );
+  }
+}

@@ -1,0 +1,311 @@
+// The real engine: one llama.cpp context (through node-llama-cpp) with one sequence per
+// slot. Requests on different slots are evaluated in the same batches by node-llama-cpp's
+// batch dispatcher, so concurrent requests run together, not one after another.
+//
+// This is the only module that imports node-llama-cpp.
+
+import {
+  getLlama,
+  LlamaGrammar,
+  LlamaGrammarEvaluationState,
+  LlamaLogLevel,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
+import { basename } from 'node:path';
+import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { resolveSampling } from './sampling.js';
+import { SlotPool, type PooledSlot } from './slot-pool.js';
+import { StopDetector } from './stop-detector.js';
+import { TokenTextDecoder } from './token-text.js';
+import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
+
+export interface LlamaEngineOptions {
+  modelPath: string;
+  /** Tokens one slot can hold; 0 = the model's training context, capped to what memory allows. */
+  contextSize: number;
+  /** Number of slots (parallel sequences). */
+  parallel: number;
+  /** Logical batch size: most prompt tokens submitted per decode call. */
+  batchSize?: number;
+  /** Physical batch size. node-llama-cpp decodes with n_ubatch = n_batch, so the smaller of the two is used for both. */
+  ubatchSize?: number;
+  threads?: number;
+  flashAttention?: boolean;
+  /** Layers to offload to the GPU: a count, 'max', or 'auto' (all that fit). */
+  gpuLayers?: number | 'auto' | 'max';
+  useMmap?: boolean;
+  /** Requests allowed to wait when all slots are busy. */
+  maxQueue: number;
+  logger: Logger;
+  /** Called with 0..1 while the weights load. */
+  onLoadProgress?: (fraction: number) => void;
+}
+
+interface Slot extends PooledSlot {
+  sequence: LlamaContextSequence;
+}
+
+export class LlamaEngine implements Engine {
+  private readonly pool: SlotPool<Slot>;
+
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    slots: Slot[],
+    maxQueue: number,
+    private readonly logger: Logger,
+  ) {
+    this.pool = new SlotPool(slots, maxQueue);
+  }
+
+  static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
+    const { logger } = options;
+    const llama = await getLlama({
+      // Prebuilt binaries only: building llama.cpp at startup would take many minutes unannounced.
+      build: 'never',
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => logNative(logger, level, message),
+      ...(options.threads !== undefined ? { maxThreads: options.threads } : {}),
+    });
+
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({
+        modelPath: options.modelPath,
+        gpuLayers: options.gpuLayers ?? 'auto',
+        ...(options.useMmap !== undefined ? { useMmap: options.useMmap } : {}),
+        ...(options.onLoadProgress ? { onLoadProgress: options.onLoadProgress } : {}),
+      });
+    } catch (error) {
+      await llama.dispose().catch(() => undefined);
+      throw new FatalError(`Could not load model ${options.modelPath}: ${messageOf(error)}`, { cause: error });
+    }
+
+    const batchSize = Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY);
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({
+        sequences: options.parallel,
+        contextSize: options.contextSize > 0 ? options.contextSize : { max: model.trainContextSize },
+        batchSize,
+        ...(options.threads !== undefined ? { threads: { ideal: options.threads, min: options.threads } } : {}),
+        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
+      });
+    } catch (error) {
+      await model.dispose().catch(() => undefined);
+      await llama.dispose().catch(() => undefined);
+      throw new FatalError(
+        `Could not create a context of ${options.contextSize || 'auto'} tokens × ${options.parallel} slots: ${messageOf(error)}. Try a smaller --n-ctx or fewer --parallel slots.`,
+        { cause: error },
+      );
+    }
+
+    const slots: Slot[] = [];
+    for (let id = 0; id < options.parallel; id++) {
+      const sequence = context.getSequence();
+      slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
+    }
+
+    const tokens = model.tokens;
+    const eogTokens = [tokens.eos, tokens.eot]
+      .filter((token): token is Token => token !== null)
+      .map((token) => model.detokenize([token], true));
+    const metadata = model.fileInfo.metadata as Record<string, any>;
+    const chatTemplate: unknown = metadata?.tokenizer?.chat_template;
+    const info: ModelInfo = {
+      name: basename(options.modelPath).replace(/\.gguf$/i, ''),
+      path: options.modelPath,
+      slotContextSize: context.contextSize,
+      trainContextSize: model.trainContextSize,
+      slots: options.parallel,
+      eogTokens: [...new Set(eogTokens)],
+      ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
+      ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
+      ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
+      ...(typeof metadata?.general?.architecture === 'string' ? { architecture: metadata.general.architecture } : {}),
+    };
+    logger.info(
+      { slots: options.parallel, slotContextSize: info.slotContextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
+      'context ready',
+    );
+    return new LlamaEngine(info, llama, model, context, slots, options.maxQueue, logger);
+  }
+
+  countTokens(text: string): number {
+    return this.tokenize(text).length;
+  }
+
+  slots(): SlotStatus[] {
+    return this.pool.slots.map((slot) => ({
+      id: slot.id,
+      busy: slot.busy,
+      cachedTokens: slot.sequence.nextTokenIndex,
+      lastUsed: slot.lastUsed,
+    }));
+  }
+
+  queueDepth(): number {
+    return this.pool.queueDepth();
+  }
+
+  async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
+    const { signal } = request;
+    const prompt = this.tokenize(request.prompt);
+    if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
+    const contextSize = this.info.slotContextSize;
+    // At least one token must be generated after the prompt.
+    if (prompt.length + 1 > contextSize) throw new ContextOverflowError(prompt.length, contextSize);
+
+    const grammar = request.grammar === undefined ? undefined : await this.createGrammar(request.grammar);
+    const { slot, commonPrefix } = await this.pool.acquire(prompt, signal);
+    try {
+      // The last prompt token is always evaluated again: its logits start the generation.
+      const reused = Math.min(commonPrefix, prompt.length - 1);
+      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, slot: slot.id };
+      yield* this.generate(slot.sequence, prompt, reused, request, grammar);
+    } finally {
+      this.pool.release(slot);
+    }
+  }
+
+  private async *generate(
+    sequence: LlamaContextSequence,
+    prompt: Token[],
+    reused: number,
+    request: CompletionRequest,
+    grammar: LlamaGrammar | undefined,
+  ): AsyncGenerator<CompletionEvent> {
+    const { signal } = request;
+    const started = performance.now();
+    // Keep the shared prefix, drop the rest of what the slot held.
+    await sequence.adaptStateToTokens(prompt.slice(0, reused), false);
+    const cachedTokens = sequence.nextTokenIndex;
+
+    // Prefill in batch-sized chunks so an abort is noticed between chunks, not after the whole prompt.
+    const chunk = this.context.batchSize;
+    let next = cachedTokens;
+    while (prompt.length - 1 - next > 0) {
+      signal?.throwIfAborted();
+      const end = Math.min(prompt.length - 1, next + chunk);
+      await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, end));
+      next = end;
+    }
+    signal?.throwIfAborted();
+
+    const room = this.info.slotContextSize - prompt.length;
+    const maxTokens = Math.min(request.maxTokens ?? room, room);
+    const sampling = resolveSampling(request.sampling);
+    const history = sequence.contextTokens;
+    const generated: Token[] = [];
+    const stops = new StopDetector(request.stop);
+    const decoder = new TokenTextDecoder((tokens, last) => this.model.detokenize(tokens as Token[], true, last as Token[]));
+    let stop: 'end' | 'max_tokens' | 'stop_sequence' = 'end';
+    let stopSequence: string | undefined;
+    let firstTokenAt: number | undefined;
+
+    if (maxTokens > 0) {
+      const iterator = sequence.evaluate(prompt.slice(next), {
+        temperature: sampling.temperature,
+        topK: sampling.topK,
+        topP: sampling.topP,
+        minP: sampling.minP,
+        ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+        ...(grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model: this.model, grammar }) } : {}),
+        ...(sampling.penalty
+          ? {
+              repeatPenalty: {
+                punishTokens: () => [...history, ...generated].slice(-sampling.penalty!.lastN),
+                maxPunishTokens: sampling.penalty.lastN,
+                penalty: sampling.penalty.repeat,
+                presencePenalty: sampling.penalty.presence,
+                frequencyPenalty: sampling.penalty.frequency,
+              },
+            }
+          : {}),
+      });
+      for await (const token of iterator) {
+        firstTokenAt ??= performance.now();
+        generated.push(token);
+        const scan = stops.push(decoder.push(token));
+        if (scan.emit) yield { type: 'text', text: scan.emit };
+        if (scan.matched !== undefined) {
+          stop = 'stop_sequence';
+          stopSequence = scan.matched;
+          break;
+        }
+        if (generated.length >= maxTokens) {
+          stop = 'max_tokens';
+          break;
+        }
+        if (signal?.aborted) break;
+      }
+      signal?.throwIfAborted();
+    } else {
+      stop = 'max_tokens';
+    }
+    if (stop !== 'stop_sequence') {
+      const rest = stops.push(decoder.flush()).emit + stops.flush();
+      if (rest) yield { type: 'text', text: rest };
+    }
+
+    const finished = performance.now();
+    this.logger.debug(
+      {
+        requestId: request.id,
+        promptTokens: prompt.length,
+        cachedTokens,
+        generated: generated.length,
+        prefillMs: Math.round((firstTokenAt ?? finished) - started),
+        decodeTokPerSec: firstTokenAt && generated.length > 1 ? ((generated.length - 1) * 1000) / (finished - firstTokenAt) : undefined,
+      },
+      'completion finished',
+    );
+    yield {
+      type: 'done',
+      stop,
+      ...(stopSequence !== undefined ? { stopSequence } : {}),
+      usage: { promptTokens: prompt.length, cachedTokens, completionTokens: generated.length },
+    };
+  }
+
+  private tokenize(text: string): Token[] {
+    const tokens = this.model.tokenize(text, true);
+    // Templates usually write the BOS text themselves; add it only when the model wants one and the prompt lacks it.
+    const bos = this.model.tokens.bos;
+    if (this.model.tokens.shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+    return tokens;
+  }
+
+  private async createGrammar(source: string): Promise<LlamaGrammar> {
+    try {
+      return await this.llama.createGrammar({ grammar: source });
+    } catch (error) {
+      throw new ApiError('invalid_request', `Invalid grammar: ${messageOf(error)}`, { param: 'grammar', cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}
+
+function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {
+  const text = message.trimEnd();
+  if (!text) return;
+  if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error({ source: 'llama.cpp' }, text);
+  else if (level === LlamaLogLevel.warn) logger.warn({ source: 'llama.cpp' }, text);
+  else logger.debug({ source: 'llama.cpp' }, text);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

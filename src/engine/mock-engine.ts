@@ -1,0 +1,188 @@
+// A model-free engine behind the same Engine interface, for testing clients: it answers
+// with scripted raw model output, streamed piece by piece, through the same slot pool,
+// stop strings and token limits as the real engine. Nothing here is random.
+//
+// A script file is JSON:
+//   { "tokenDelayMs": 5,
+//     "responses": [ { "match": "weather", "output": "<tool_call>{…}</tool_call>" },
+//                    { "output": "Hello from the mock engine." } ] }
+// The first response whose `match` (a regular expression) is found in the rendered prompt
+// wins; a response without `match` always matches. Outputs are raw model text, so they go
+// through the same output parsing as a real model's.
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
+import { SlotPool, type PooledSlot } from './slot-pool.js';
+import { StopDetector } from './stop-detector.js';
+import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
+
+const scriptSchema = z.strictObject({
+  tokenDelayMs: z.number().int().min(0).max(10_000).default(0),
+  responses: z
+    .array(z.strictObject({ match: z.string().optional(), output: z.string() }))
+    .min(1, 'a mock script needs at least one response'),
+});
+
+export type MockScript = z.output<typeof scriptSchema>;
+
+export const DEFAULT_MOCK_SCRIPT: MockScript = {
+  tokenDelayMs: 0,
+  responses: [{ output: 'Hello! This is the llama-bridge mock engine: no model is loaded, and this answer is scripted.' }],
+};
+
+export function loadMockScript(path: string): MockScript {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new FatalError(`Could not read mock script ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = scriptSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new FatalError(`Invalid mock script ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  for (const [index, response] of parsed.data.responses.entries()) {
+    if (response.match === undefined) continue;
+    try {
+      new RegExp(response.match);
+    } catch {
+      throw new FatalError(`Invalid mock script ${path}: responses.${index}.match is not a valid regular expression`);
+    }
+  }
+  return parsed.data;
+}
+
+/** Words, spaces and punctuation each count as one "token": stable, and close enough for clients. */
+function pieces(text: string): string[] {
+  return text.match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? [];
+}
+
+interface MockSlot extends PooledSlot {
+  tokens: number[];
+}
+
+/** Stable ids for pieces, so prefix caching behaves as with a real tokenizer. */
+function pieceIds(parts: string[]): number[] {
+  return parts.map((part) => {
+    let hash = 2166136261;
+    for (let i = 0; i < part.length; i++) hash = Math.imul(hash ^ part.charCodeAt(i), 16777619);
+    return hash >>> 0;
+  });
+}
+
+export interface MockEngineOptions {
+  script?: MockScript;
+  slots?: number;
+  slotContextSize?: number;
+  maxQueue?: number;
+}
+
+export class MockEngine implements Engine {
+  readonly info: ModelInfo;
+  private readonly script: MockScript;
+  private readonly pool: SlotPool<MockSlot>;
+
+  constructor(options: MockEngineOptions = {}) {
+    this.script = options.script ?? DEFAULT_MOCK_SCRIPT;
+    const slotCount = options.slots ?? 4;
+    this.info = {
+      name: 'mock',
+      path: '(mock)',
+      slotContextSize: options.slotContextSize ?? 32768,
+      slots: slotCount,
+      // No template: the chat layer falls back to its default (ChatML), as for any template-less model.
+      eosToken: '<|im_end|>',
+      eogTokens: ['<|im_end|>'],
+    };
+    const slots: MockSlot[] = Array.from({ length: slotCount }, (_, id) => ({
+      id,
+      busy: false,
+      lastUsed: 0,
+      tokens: [],
+      cachedTokens() {
+        return this.tokens;
+      },
+    }));
+    this.pool = new SlotPool(slots, options.maxQueue ?? 64);
+  }
+
+  countTokens(text: string): number {
+    return pieces(text).length;
+  }
+
+  slots(): SlotStatus[] {
+    return this.pool.slots.map((slot) => ({ id: slot.id, busy: slot.busy, cachedTokens: slot.tokens.length, lastUsed: slot.lastUsed }));
+  }
+
+  queueDepth(): number {
+    return this.pool.queueDepth();
+  }
+
+  async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
+    const { signal } = request;
+    const prompt = pieceIds(pieces(request.prompt));
+    if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
+    if (prompt.length + 1 > this.info.slotContextSize) throw new ContextOverflowError(prompt.length, this.info.slotContextSize);
+    const response = this.script.responses.find((candidate) => candidate.match === undefined || new RegExp(candidate.match).test(request.prompt));
+    const output = pieces(response?.output ?? '');
+
+    const { slot, commonPrefix } = await this.pool.acquire(prompt, signal);
+    try {
+      const cachedTokens = Math.min(commonPrefix, prompt.length - 1);
+      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens, slot: slot.id };
+      const room = this.info.slotContextSize - prompt.length;
+      const maxTokens = Math.min(request.maxTokens ?? room, room);
+      const stops = new StopDetector(request.stop);
+      let generated = 0;
+      let stop: 'end' | 'max_tokens' | 'stop_sequence' = 'end';
+      let stopSequence: string | undefined;
+      for (const piece of output) {
+        if (generated >= maxTokens) {
+          stop = 'max_tokens';
+          break;
+        }
+        if (this.script.tokenDelayMs > 0) await delay(this.script.tokenDelayMs, signal);
+        signal?.throwIfAborted();
+        generated++;
+        const scan = stops.push(piece);
+        if (scan.emit) yield { type: 'text', text: scan.emit };
+        if (scan.matched !== undefined) {
+          stop = 'stop_sequence';
+          stopSequence = scan.matched;
+          break;
+        }
+      }
+      if (stop !== 'stop_sequence') {
+        const rest = stops.flush();
+        if (rest) yield { type: 'text', text: rest };
+      }
+      slot.tokens = [...prompt, ...pieceIds(output.slice(0, generated))];
+      yield {
+        type: 'done',
+        stop,
+        ...(stopSequence !== undefined ? { stopSequence } : {}),
+        usage: { promptTokens: prompt.length, cachedTokens, completionTokens: generated },
+      };
+    } finally {
+      this.pool.release(slot);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors.js';
+import { commonPrefixLength, SlotPool, type PooledSlot } from './slot-pool.js';
+
+function slot(id: number, tokens: number[] = []): PooledSlot & { tokens: number[] } {
+  return { id, busy: false, lastUsed: 0, tokens, cachedTokens() { return this.tokens; } };
+}
+
+describe('commonPrefixLength', () => {
+  it('counts equal leading tokens', () => {
+    expect(commonPrefixLength([1, 2, 3], [1, 2, 4])).toBe(2);
+    expect(commonPrefixLength([], [1])).toBe(0);
+    expect(commonPrefixLength([1, 2], [1, 2])).toBe(2);
+  });
+});
+
+describe('SlotPool', () => {
+  it('prefers the slot sharing the longest prefix with the prompt', async () => {
+    const pool = new SlotPool([slot(0, [9, 9]), slot(1, [1, 2, 3]), slot(2, [1])], 4);
+    const grant = await pool.acquire([1, 2, 3, 4]);
+    expect(grant.slot.id).toBe(1);
+    expect(grant.commonPrefix).toBe(3);
+  });
+
+  it('breaks ties by least recently used', async () => {
+    const a = slot(0);
+    const b = slot(1);
+    const pool = new SlotPool([a, b], 4);
+    const first = await pool.acquire([5]);
+    pool.release(first.slot); // slot 0 is now the most recently used
+    const second = await pool.acquire([5]);
+    expect(second.slot.id).toBe(1);
+  });
+
+  it('queues in FIFO order when all slots are busy', async () => {
+    const pool = new SlotPool([slot(0)], 4);
+    const held = await pool.acquire([1]);
+    const order: string[] = [];
+    const w1 = pool.acquire([1]).then((g) => { order.push('w1'); return g; });
+    const w2 = pool.acquire([1]).then((g) => { order.push('w2'); return g; });
+    expect(pool.queueDepth()).toBe(2);
+    pool.release(held.slot);
+    pool.release((await w1).slot);
+    await w2;
+    expect(order).toEqual(['w1', 'w2']);
+  });
+
+  it('refuses past the queue bound with an overloaded error', async () => {
+    const pool = new SlotPool([slot(0)], 1);
+    await pool.acquire([1]);
+    void pool.acquire([1]);
+    const refused = pool.acquire([1]);
+    await expect(refused).rejects.toBeInstanceOf(ApiError);
+    await expect(refused).rejects.toMatchObject({ kind: 'overloaded', retryAfter: 1 });
+  });
+
+  it('removes an aborted waiter from the queue', async () => {
+    const pool = new SlotPool([slot(0)], 4);
+    const held = await pool.acquire([1]);
+    const controller = new AbortController();
+    const waiting = pool.acquire([1], controller.signal);
+    controller.abort(new Error('client left'));
+    await expect(waiting).rejects.toThrow('client left');
+    expect(pool.queueDepth()).toBe(0);
+    pool.release(held.slot);
+    expect(held.slot.busy).toBe(false);
+  });
+});

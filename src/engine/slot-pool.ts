@@ -1,0 +1,119 @@
+// Which slot (KV-cache sequence) serves a request, and who waits when all are busy.
+// Pure bookkeeping, no native code: the llama engine owns the sequences themselves.
+//
+// Choice rule (as llama-server's slot selection by prompt similarity): among free slots
+// take the one whose cached tokens share the longest prefix with the new prompt; ties
+// go to the least recently used slot, so an idle conversation is evicted last-touched-first.
+
+import { ApiError } from '../errors.js';
+
+export interface PooledSlot {
+  readonly id: number;
+  busy: boolean;
+  /** Monotonic counter value of the last release; 0 = never used. */
+  lastUsed: number;
+  /** Tokens currently held in this slot's cache. */
+  cachedTokens(): readonly number[];
+}
+
+export interface SlotGrant<S extends PooledSlot> {
+  slot: S;
+  /** Length of the prompt prefix already in the slot's cache. */
+  commonPrefix: number;
+}
+
+interface Waiter<S extends PooledSlot> {
+  prompt: readonly number[];
+  resolve(grant: SlotGrant<S>): void;
+  reject(error: unknown): void;
+  onAbort?: () => void;
+  signal?: AbortSignal;
+}
+
+export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < max && a[i] === b[i]) i++;
+  return i;
+}
+
+export class SlotPool<S extends PooledSlot> {
+  private readonly waiting: Waiter<S>[] = [];
+  private useCounter = 0;
+
+  constructor(
+    readonly slots: readonly S[],
+    /** Requests allowed to wait for a slot; one more is refused as overloaded. */
+    private readonly maxQueue: number,
+  ) {}
+
+  queueDepth(): number {
+    return this.waiting.length;
+  }
+
+  /** Take the best free slot for this prompt, waiting in FIFO order when all are busy. */
+  acquire(prompt: readonly number[], signal?: AbortSignal): Promise<SlotGrant<S>> {
+    signal?.throwIfAborted();
+    // Someone already waiting goes first: no overtaking, even if a slot is free right now.
+    if (this.waiting.length === 0) {
+      const grant = this.pick(prompt);
+      if (grant) return Promise.resolve(grant);
+    }
+    if (this.waiting.length >= this.maxQueue) {
+      return Promise.reject(
+        new ApiError('overloaded', `Server busy: all ${this.slots.length} slots are in use and ${this.waiting.length} requests are waiting. Retry shortly.`, {
+          retryAfter: 1,
+          code: 'server_overloaded',
+        }),
+      );
+    }
+    return new Promise<SlotGrant<S>>((resolve, reject) => {
+      const waiter: Waiter<S> = { prompt, resolve, reject };
+      if (signal) {
+        waiter.signal = signal;
+        waiter.onAbort = () => {
+          const at = this.waiting.indexOf(waiter);
+          if (at !== -1) this.waiting.splice(at, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Give the slot back (its cache stays) and hand a free slot to the next waiter. */
+  release(slot: S): void {
+    slot.busy = false;
+    slot.lastUsed = ++this.useCounter;
+    this.serveWaiters();
+  }
+
+  private serveWaiters(): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      const grant = this.pick(next.prompt);
+      if (!grant) return;
+      this.waiting.shift();
+      if (next.signal && next.onAbort) next.signal.removeEventListener('abort', next.onAbort);
+      next.resolve(grant);
+    }
+  }
+
+  private pick(prompt: readonly number[]): SlotGrant<S> | undefined {
+    let best: SlotGrant<S> | undefined;
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const commonPrefix = commonPrefixLength(slot.cachedTokens(), prompt);
+      if (
+        !best ||
+        commonPrefix > best.commonPrefix ||
+        (commonPrefix === best.commonPrefix && slot.lastUsed < best.slot.lastUsed)
+      ) {
+        best = { slot, commonPrefix };
+      }
+    }
+    if (best) best.slot.busy = true;
+    return best;
+  }
+}

@@ -1,0 +1,104 @@
+// Assembles the HTTP server: Fastify with our body limit and logging, the security hooks
+// (API key, DNS-rebinding guard, CORS), health, and the API route plugins.
+
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { toOpenAIError } from '../api/openai/errors.js';
+import { openaiRoutes } from '../api/openai/routes.js';
+import type { ChatService, ChatServiceInfo } from '../chat/service.js';
+import type { ChatRequest, GenerationEvent } from '../chat/types.js';
+import { ApiError } from '../errors.js';
+import { checkApiKey, isLoopbackHost, hostAllowed } from './security.js';
+
+export const BODY_LIMIT = 32 * 1024 * 1024;
+
+export type ServerStatus = 'loading' | 'ready' | 'failed';
+
+/** Lets the server answer (503 on /health, clear errors on the API) while the model loads. */
+export class ServerState implements ChatService {
+  status: ServerStatus = 'loading';
+  private chat: ChatService | undefined;
+
+  ready(chat: ChatService): void {
+    this.chat = chat;
+    this.status = 'ready';
+  }
+
+  get info(): ChatServiceInfo {
+    return this.chat?.info ?? { modelName: 'loading', loadedAt: 0, slotContextSize: 0 };
+  }
+
+  generate(request: ChatRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+    if (!this.chat) throw new ApiError('unavailable', 'The model is still loading; retry shortly.', { retryAfter: 5 });
+    return this.chat.generate(request, signal);
+  }
+}
+
+export interface AppOptions {
+  state: ServerState;
+  /** The address the server binds to; a loopback bind turns on the Host-header check. */
+  host: string;
+  apiKey?: string;
+  /** Allowed CORS origins ('*' for any); CORS is off when empty. */
+  corsOrigins?: string[];
+  logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  bodyLimit?: number;
+}
+
+export async function createApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(isLoggerInstance(options.logger) ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+    // Keep-alive clients must not hold shutdown open.
+    forceCloseConnections: 'idle',
+    disableRequestLogging: false,
+  });
+
+  const guardHost = isLoopbackHost(options.host);
+  app.addHook('onRequest', async (request) => {
+    if (guardHost && !hostAllowed(request.headers.host, options.host)) {
+      // A page on another site that resolved its name to 127.0.0.1 (DNS rebinding) lands here.
+      throw new ApiError('permission', `Host "${request.headers.host ?? ''}" is not allowed: this server only answers to loopback names.`);
+    }
+    if (options.apiKey && !isOpenPath(request.url) && !checkApiKey(request.headers, options.apiKey)) {
+      throw new ApiError('authentication', 'Invalid or missing API key. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".');
+    }
+  });
+
+  if (options.corsOrigins?.length) {
+    const any = options.corsOrigins.includes('*');
+    await app.register(cors, { origin: any ? true : options.corsOrigins, allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'anthropic-version', 'anthropic-beta'] });
+  }
+
+  app.head('/', async (_request, reply) => reply.code(200).send());
+  app.get('/', async () => ({ name: 'llama-bridge', status: options.state.status }));
+  app.get('/health', async (_request, reply) => {
+    const { status } = options.state;
+    if (status !== 'ready') return reply.code(503).send({ status, error: status === 'loading' ? 'model is loading' : 'model failed to load' });
+    return { status: 'ok' };
+  });
+
+  await app.register(openaiRoutes({ chat: options.state, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));
+
+  app.setNotFoundHandler(async (request) => {
+    throw new ApiError('not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toOpenAIError(error);
+    if (mapped.unexpected) request.log.error({ err: error }, 'request failed');
+    void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
+  });
+  return app;
+}
+
+/** Health and the client probes stay reachable without a key, as with llama-server's /health. */
+function isOpenPath(url: string): boolean {
+  const path = url.split('?')[0];
+  return path === '/health' || path === '/';
+}
+
+function isLoggerInstance(logger: AppOptions['logger']): logger is NonNullable<FastifyServerOptions['loggerInstance']> {
+  return typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function';
+}
