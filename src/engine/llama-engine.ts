@@ -67,13 +67,21 @@ export class LlamaEngine implements Engine {
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
     const { logger } = options;
+    // llama.cpp explains load failures only in its log; keep the last error line for our message.
+    let lastNativeError = '';
     const llama = await getLlama({
       // Prebuilt binaries only: building llama.cpp at startup would take many minutes unannounced.
       build: 'never',
       logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => logNative(logger, level, message),
-      ...(options.threads !== undefined ? { maxThreads: options.threads } : {}),
+      logger: (level, message) => {
+        if (level === LlamaLogLevel.error && !/failed to load model$/.test(message.trim())) lastNativeError = message.trim();
+        logNative(logger, level, message);
+      },
     });
+    // node-llama-cpp's default thread budget is twice the math cores; threads beyond the cores
+    // spin against each other and slow decoding down, so default to the cores (llama-server does).
+    const threads = options.threads ?? llama.cpuMathCores;
+    llama.maxThreads = threads;
 
     let model: LlamaModel;
     try {
@@ -85,7 +93,8 @@ export class LlamaEngine implements Engine {
       });
     } catch (error) {
       await llama.dispose().catch(() => undefined);
-      throw new FatalError(`Could not load model ${options.modelPath}: ${messageOf(error)}`, { cause: error });
+      const reason = lastNativeError.replace(/^llama_model_load: error loading model: /, '') || messageOf(error);
+      throw new FatalError(`Could not load model ${options.modelPath}: ${reason}`, { cause: error });
     }
 
     const batchSize = Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY);
@@ -95,7 +104,7 @@ export class LlamaEngine implements Engine {
         sequences: options.parallel,
         contextSize: options.contextSize > 0 ? options.contextSize : { max: model.trainContextSize },
         batchSize,
-        ...(options.threads !== undefined ? { threads: { ideal: options.threads, min: options.threads } } : {}),
+        threads: { ideal: threads, min: threads },
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
       });
     } catch (error) {

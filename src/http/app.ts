@@ -53,7 +53,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
     // Keep-alive clients must not hold shutdown open.
     forceCloseConnections: 'idle',
-    disableRequestLogging: false,
   });
 
   const guardHost = isLoopbackHost(options.host);
