@@ -3,7 +3,7 @@
 
 import { Option, type Command } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
-import pino from 'pino';
+import type pino from 'pino';
 import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
@@ -15,6 +15,7 @@ import { createApp, ServerState } from '../http/app.js';
 import { isLoopbackHost } from '../http/security.js';
 import type { Logger } from '../log.js';
 import { createLoadProgress } from './load-progress.js';
+import { createCliLogger } from './logger.js';
 import { intOption, parseGpuLayers } from './parse.js';
 
 export interface ServeOptions {
@@ -96,7 +97,7 @@ export interface RunningServer {
 }
 
 /** Start a server from CLI options; resolves once the model is loaded and requests are served. */
-export async function startServer(options: ServeOptions, logger: pino.Logger = pino({ level: options.logLevel }, pino.destination(2))): Promise<RunningServer> {
+export async function startServer(options: ServeOptions, logger: pino.Logger = createCliLogger(options.logLevel)): Promise<RunningServer> {
   if (!options.mock && !options.model) throw new FatalError('Pass --model <file.gguf> (or --mock to serve without a model).');
   if (!isLoopbackHost(options.host) && !options.apiKey && !options.allowRemoteWithoutKey) {
     throw new FatalError(
@@ -155,7 +156,7 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = p
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
-  const logger = pino({ level: options.logLevel }, pino.destination(2));
+  const logger = createCliLogger(options.logLevel);
   const server = await startServer(options, logger);
   process.stderr.write(`llama-bridge serving ${server.engine.info.name} at ${server.url} (OpenAI API: ${server.url}/v1)\n`);
   await new Promise<void>((resolve) => {
