@@ -1,10 +1,11 @@
 // Deterministic prompts of chosen token lengths. Lengths are counted the way the servers
-// count them: the chat template rendered (with @huggingface/jinja), then tokenized by
+// count them: the chat template rendered (with our ChatTemplate, as our server does), then tokenized by
 // llama.cpp itself (node-llama-cpp, vocabulary only) with special tokens parsed.
 
-import { Template } from '@huggingface/jinja';
+import { ChatTemplate } from '../src/chat/template.js';
 import { getLlama, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { ChatMessage } from './http-client.js';
+import { sfc32 } from '../test/fixtures/prng.js';
 
 const WORDS = (
   'time year people way day man thing woman life child world school state family student group country problem hand part ' +
@@ -18,20 +19,10 @@ const WORDS = (
   'bright quiet ancient narrow heavy gentle simple strange golden silver hidden distant careful honest clever patient'
 ).split(' ');
 
-/** sfc32: deterministic text for a given seed. */
+/** Deterministic text for a given seed (the fixtures' generator, scaled to [0, 1)). */
 function rng(seed: number): () => number {
-  let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = seed >>> 0;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
+  const next = sfc32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Plain English-looking sentences (about 1.2 tokens per word). */
@@ -55,13 +46,13 @@ export class PromptBuilder {
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
-    private readonly template: Template,
+    private readonly template: ChatTemplate,
   ) {}
 
   static async create(modelPath: string, templateText: string): Promise<PromptBuilder> {
     const llama = await getLlama({ build: 'never' });
     const model = await llama.loadModel({ modelPath, vocabOnly: true });
-    return new PromptBuilder(llama, model, new Template(templateText));
+    return new PromptBuilder(llama, model, new ChatTemplate(templateText, { bosToken: '', eosToken: '<|im_end|>' }));
   }
 
   async dispose(): Promise<void> {
@@ -70,7 +61,7 @@ export class PromptBuilder {
   }
 
   render(messages: ChatMessage[]): string {
-    return this.template.render({ messages, add_generation_prompt: true, bos_token: '', eos_token: '<|im_end|>' });
+    return this.template.render({ messages });
   }
 
   /** Tokens of the rendered prompt, as a server counts them. */
