@@ -1,0 +1,319 @@
+// Conformance cases: for every real chat template (llama.cpp's models/templates/*.jinja) whose
+// output syntax we parse with one of our families, the raw model outputs — in that family's
+// native syntax — for a fixed set of cases. generate-reference.ts runs them through llama.cpp's
+// own parser (the oracle) and records what it makes of them in reference.json.
+//
+// The syntax is taken from llama.cpp's tests/test-chat.cpp (same commit as our engine) and
+// from the templates themselves (how they render an assistant turn with reasoning / tool calls).
+//
+// Thinking "forced open": some templates end the generation prompt inside an opened thinking
+// block (`<|im_start|>assistant\n<think>\n`); the model then starts with reasoning and no opening
+// tag. Which templates do that is learnt from the oracle (its generation prompt) and recorded
+// per fixture as `thinkingForcedOpen`. At llama.cpp de3ff815ea7d with enable_thinking: Qwen-QwQ-32B,
+// Qwen3.5-4B, NVIDIA-Nemotron-3-Nano, StepFun3.5-Flash, Bielik-11B-v3.0, GLM-4.7-Flash, Spark2.5,
+// poolside-Laguna-*, MiniMax-M2, deepseek-ai-DeepSeek-R1-Distill-*, llama-cpp-deepseek-r1,
+// deepseek-ai-DeepSeek-V3.1. (Qwen3-0.6B and GLM-4.6 are not: the model opens `<think>` itself.)
+// The outputs below are built for either case.
+
+import type { FamilyId } from '../../src/chat/parsers/types.js';
+
+export type CaseId = 'text' | 'reasoning-text' | 'tool-call' | 'two-tool-calls' | 'reasoning-tool-call';
+
+export const CASE_IDS: readonly CaseId[] = ['text', 'reasoning-text', 'tool-call', 'two-tool-calls', 'reasoning-tool-call'];
+
+export interface Call {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export const TEXT = 'The weather in Paris is sunny.\nAnything else?';
+export const REASONING = 'The user asks about Paris.\nI should check.';
+export const WEATHER: Call = { name: 'get_weather', arguments: { city: 'Paris' } };
+export const TIME: Call = { name: 'get_time', arguments: { timezone: 'Europe/Paris' } };
+
+/** The tools offered with every case (OpenAI function tools). */
+export const TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Get the current weather in a city',
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string', description: 'City name' } },
+        required: ['city'],
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'get_time',
+      description: 'Get the current time in a timezone',
+      parameters: {
+        type: 'object',
+        properties: { timezone: { type: 'string', description: 'IANA timezone' } },
+        required: ['timezone'],
+      },
+    },
+  },
+] as const;
+
+export const MESSAGES = [{ role: 'user', content: 'What is the weather and the time in Paris?' }] as const;
+
+/** What a syntax needs to know about the rendered prompt. */
+export interface SyntaxContext {
+  /** The generation prompt already opened the thinking block. */
+  thinkingForcedOpen: boolean;
+}
+
+export interface Syntax {
+  /** How a reasoning block is written; absent when the family does not reason this way. */
+  think?: { open: string; close: string };
+  /** Wraps content text (e.g. gpt-oss's final channel). */
+  text?(text: string, afterReasoning: boolean): string;
+  /** Wraps reasoning (overrides `think`, e.g. gpt-oss's analysis channel). */
+  reasoning?(reasoning: string): string;
+  /** The tool calls of one turn, optionally after some reasoning. */
+  calls(calls: Call[], afterReasoning: boolean): string;
+  /** False where one generation can hold only one call (gpt-oss stops at `<|call|>`): no two-call case. */
+  parallel?: boolean;
+}
+
+const json = (value: unknown): string => JSON.stringify(value).replace(/":/g, '": ').replace(/,"/g, ', "');
+
+const qwenThink = { open: '<think>\n', close: '\n</think>\n\n' };
+
+const hermes: Syntax = {
+  think: qwenThink,
+  calls: (calls) =>
+    calls.map((c) => `<tool_call>\n${json({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n'),
+};
+
+const qwen3Coder: Syntax = {
+  think: qwenThink,
+  calls: (calls) =>
+    calls
+      .map(
+        (c) =>
+          `<tool_call>\n<function=${c.name}>\n${Object.entries(c.arguments)
+            .map(([k, v]) => `<parameter=${k}>\n${typeof v === 'string' ? v : JSON.stringify(v)}\n</parameter>\n`)
+            .join('')}</function>\n</tool_call>`,
+      )
+      .join('\n'),
+};
+
+const llama3: Syntax = {
+  calls: (calls) => calls.map((c) => json({ name: c.name, parameters: c.arguments })).join('\n'),
+};
+
+const glmArgs = (c: Call, sep: string): string =>
+  Object.entries(c.arguments)
+    .map(([k, v]) => `<arg_key>${k}</arg_key>${sep}<arg_value>${typeof v === 'string' ? v : JSON.stringify(v)}</arg_value>${sep}`)
+    .join('');
+
+/** GLM-4.5 / 4.6: one call per <tool_call>, arguments on their own lines. */
+const glm46: Syntax = {
+  think: { open: '<think>', close: '</think>\n' },
+  calls: (calls) => calls.map((c) => `<tool_call>${c.name}\n${glmArgs(c, '\n')}</tool_call>`).join('\n'),
+};
+
+/** GLM-4.7: the same without the newlines. */
+const glm47: Syntax = {
+  think: { open: '<think>', close: '</think>' },
+  calls: (calls) => calls.map((c) => `<tool_call>${c.name}${glmArgs(c, '')}</tool_call>`).join(''),
+};
+
+const gptOss: Syntax = {
+  // A tool call ends the generation (`<|call|>` is a stop token), so a turn holds one call;
+  // llama.cpp's parser silently drops anything after the first call.
+  parallel: false,
+  reasoning: (r) => `<|channel|>analysis<|message|>${r}<|end|><|start|>assistant`,
+  text: (t) => `<|channel|>final<|message|>${t}`,
+  calls: (calls) =>
+    calls
+      .map((c) => `<|channel|>commentary to=functions.${c.name} <|constrain|>json<|message|>${json(c.arguments)}`)
+      .join(''),
+};
+
+const deepseekR1: Syntax = {
+  think: { open: '<think>\n', close: '\n</think>\n\n' },
+  calls: (calls) =>
+    `<｜tool▁calls▁begin｜>${calls
+      .map((c) => `<｜tool▁call▁begin｜>function<｜tool▁sep｜>${c.name}\n\`\`\`json\n${json(c.arguments)}\n\`\`\`<｜tool▁call▁end｜>`)
+      .join('\n')}<｜tool▁calls▁end｜>`,
+};
+
+const deepseekV31: Syntax = {
+  think: { open: '<think>', close: '</think>' },
+  calls: (calls) =>
+    `<｜tool▁calls▁begin｜>${calls
+      .map((c) => `<｜tool▁call▁begin｜>${c.name}<｜tool▁sep｜>${json(c.arguments)}<｜tool▁call▁end｜>`)
+      .join('')}<｜tool▁calls▁end｜>`,
+};
+
+/** Mistral Small 3.2: [TOOL_CALLS]name[CALL_ID]id[ARGS]{…} per call. */
+const mistralCallId: Syntax = {
+  calls: (calls) =>
+    calls.map((c, i) => `[TOOL_CALLS]${c.name}[CALL_ID]${String(i + 1).padStart(9, '0')}[ARGS]${json(c.arguments)}`).join(''),
+};
+
+/** Devstral / Ministral 3 / Magistral: [TOOL_CALLS]name[ARGS]{…} per call; Ministral reasons in [THINK]…[/THINK]. */
+const mistralArgs: Syntax = {
+  think: { open: '[THINK]', close: '[/THINK]' },
+  calls: (calls) => calls.map((c) => `[TOOL_CALLS]${c.name}[ARGS]${json(c.arguments)}`).join(''),
+};
+
+/** Mistral Nemo (v3 tekken): [TOOL_CALLS][{name, arguments, id}, …]. */
+const mistralNemo: Syntax = {
+  calls: (calls) =>
+    `[TOOL_CALLS]${json(calls.map((c, i) => ({ name: c.name, arguments: c.arguments, id: String(i + 1).padStart(9, '0') })))}`,
+};
+
+const kimiK2: Syntax = {
+  think: { open: '<think>', close: '</think>' },
+  calls: (calls) =>
+    `<|tool_calls_section_begin|>${calls
+      .map((c, i) => `<|tool_call_begin|>functions.${c.name}:${i}<|tool_call_argument_begin|>${json(c.arguments)}<|tool_call_end|>`)
+      .join('')}<|tool_calls_section_end|>`,
+};
+
+const minimaxM2: Syntax = {
+  think: { open: '<think>\n', close: '\n</think>\n\n' },
+  calls: (calls) =>
+    `<minimax:tool_call>\n${calls
+      .map(
+        (c) =>
+          `<invoke name="${c.name}">\n${Object.entries(c.arguments)
+            .map(([k, v]) => `<parameter name="${k}">${typeof v === 'string' ? v : JSON.stringify(v)}</parameter>\n`)
+            .join('')}</invoke>\n`,
+      )
+      .join('')}</minimax:tool_call>`,
+};
+
+export interface TemplateSpec {
+  /** File stem in models/templates. */
+  template: string;
+  family: FamilyId;
+  syntax: Syntax;
+  bosToken: string;
+  eosToken: string;
+}
+
+const spec = (template: string, family: FamilyId, syntax: Syntax, bosToken = '', eosToken = ''): TemplateSpec => ({
+  template,
+  family,
+  syntax,
+  bosToken,
+  eosToken,
+});
+
+/** Every template we have a family for, grouped by family. */
+export const TEMPLATES: readonly TemplateSpec[] = [
+  // hermes: <tool_call>{json}</tool_call>, <think> for the Qwen3 generation
+  spec('Qwen-Qwen2.5-7B-Instruct', 'hermes', hermes, '', '<|im_end|>'),
+  spec('Qwen-Qwen3-0.6B', 'hermes', hermes, '', '<|im_end|>'),
+  spec('Qwen-QwQ-32B', 'hermes', hermes, '', '<|im_end|>'),
+  spec('NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use', 'hermes', hermes, '<|begin_of_text|>', '<|im_end|>'),
+  spec('NousResearch-Hermes-3-Llama-3.1-8B-tool_use', 'hermes', hermes, '<|begin_of_text|>', '<|im_end|>'),
+  spec('MiMo-VL', 'hermes', hermes, '', '<|im_end|>'),
+  // Same <tool_call>{json}</tool_call> syntax in other model lines
+  spec('ibm-granite-granite-4.0', 'hermes', hermes, '', '<|end_of_text|>'),
+  spec('ibm-granite-granite-4.1', 'hermes', hermes, '', '<|end_of_text|>'),
+  spec('Bielik-11B-v3.0-Instruct', 'hermes', hermes, '<s>', '<|im_end|>'),
+  // qwen3-coder: <tool_call><function=…><parameter=…>
+  spec('Qwen3-Coder', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
+  spec('Qwen3.5-4B', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
+  // Same <function=…><parameter=…> syntax in other model lines
+  spec('NVIDIA-Nemotron-3-Nano-30B-A3B-BF16', 'qwen3-coder', qwen3Coder, '<s>', '<|im_end|>'),
+  spec('StepFun3.5-Flash', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
+  // llama3: bare JSON {"name", "parameters"}
+  spec('meta-llama-Llama-3.1-8B-Instruct', 'llama3', llama3, '<|begin_of_text|>', '<|eot_id|>'),
+  spec('meta-llama-Llama-3.2-3B-Instruct', 'llama3', llama3, '<|begin_of_text|>', '<|eot_id|>'),
+  spec('meta-llama-Llama-3.3-70B-Instruct', 'llama3', llama3, '<|begin_of_text|>', '<|eot_id|>'),
+  // glm45
+  spec('GLM-4.6', 'glm45', glm46, '', '<|endoftext|>'),
+  spec('GLM-4.7-Flash', 'glm45', glm47, '', '<|endoftext|>'),
+  // Same <arg_key>/<arg_value> syntax in other model lines
+  spec('Spark2.5', 'glm45', glm47, '', '<|endoftext|>'),
+  spec('poolside-Laguna-XS.2', 'glm45', glm46, '', ''),
+  spec('poolside-Laguna-XS-2.1', 'glm45', glm46, '', ''),
+  spec('poolside-Laguna-S-2.1', 'glm45', glm47, '', ''),
+  // gpt-oss (Harmony)
+  spec('openai-gpt-oss-120b', 'gpt-oss', gptOss, '<|startoftext|>', '<|return|>'),
+  // deepseek-r1
+  spec('deepseek-ai-DeepSeek-R1-Distill-Llama-8B', 'deepseek-r1', deepseekR1, '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
+  spec('deepseek-ai-DeepSeek-R1-Distill-Qwen-32B', 'deepseek-r1', deepseekR1, '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
+  spec('llama-cpp-deepseek-r1', 'deepseek-r1', deepseekR1, '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
+  // deepseek-v3.1
+  spec('deepseek-ai-DeepSeek-V3.1', 'deepseek-v3.1', deepseekV31, '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
+  // mistral
+  spec('Mistral-Small-3.2-24B-Instruct-2506', 'mistral', mistralCallId, '<s>', '</s>'),
+  spec('unsloth-mistral-Devstral-Small-2507', 'mistral', { calls: mistralArgs.calls }, '<s>', '</s>'),
+  spec('mistralai-Ministral-3-14B-Reasoning-2512', 'mistral', mistralArgs, '<s>', '</s>'),
+  spec('mistralai-Mistral-Nemo-Instruct-2407', 'mistral', mistralNemo, '<s>', '</s>'),
+  // kimi-k2
+  spec('moonshotai-Kimi-K2', 'kimi-k2', { calls: kimiK2.calls }, '', '<|im_end|>'),
+  spec('Kimi-K2-Instruct', 'kimi-k2', { calls: kimiK2.calls }, '', '<|im_end|>'),
+  spec('Kimi-K2-Thinking', 'kimi-k2', kimiK2, '', '<|im_end|>'),
+  // minimax-m2
+  spec('MiniMax-M2', 'minimax-m2', minimaxM2, '', '[e~['),
+];
+
+/**
+ * Cases where llama.cpp's answer is known not to be the right one for that template; the
+ * reference records them (with the reason) and the conformance test leaves them out.
+ * (Cases where llama.cpp throws are recorded as `{error}` and left out as well.)
+ */
+export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>>>> = {
+  'deepseek-ai-DeepSeek-R1-Distill-Llama-8B': {
+    'tool-call': 'llama.cpp finds no tool-call syntax in this template (tool_mode NONE: it renders calls only when content is none) and returns the call markup as content',
+    'two-tool-calls': 'same as tool-call',
+    'reasoning-tool-call': 'same as tool-call',
+  },
+  'MiniMax-M2': {
+    'two-tool-calls': 'llama.cpp\'s autoparser infers ", " as the separator between <invoke> blocks and rejects the newline the template writes',
+  },
+  'meta-llama-Llama-3.1-8B-Instruct': { 'two-tool-calls': 'llama.cpp: no parallel calls for this template (supports_parallel_calls false)' },
+  'meta-llama-Llama-3.2-3B-Instruct': { 'two-tool-calls': 'llama.cpp: no parallel calls for this template (supports_parallel_calls false)' },
+  'meta-llama-Llama-3.3-70B-Instruct': { 'two-tool-calls': 'llama.cpp: no parallel calls for this template (supports_parallel_calls false)' },
+};
+
+export interface RawCase {
+  case: CaseId;
+  raw: string;
+}
+
+/** What the oracle told us about a template before we write its outputs. */
+export interface TemplateFacts extends SyntaxContext {
+  /** llama.cpp found a reasoning syntax in the template. */
+  supportsThinking: boolean;
+}
+
+/**
+ * The raw outputs of one template. Reasoning cases are written only where the family has a
+ * reasoning syntax and llama.cpp sees thinking support in the template.
+ */
+export function rawCases(spec: TemplateSpec, facts: TemplateFacts): RawCase[] {
+  const s = spec.syntax;
+  const reasons = (s.think !== undefined || s.reasoning !== undefined) && facts.supportsThinking;
+  const thought = (r: string): string => {
+    if (s.reasoning) return s.reasoning(r);
+    const think = s.think!;
+    return facts.thinkingForcedOpen ? `${r}${think.close}` : `${think.open}${r}${think.close}`;
+  };
+  // Thinking forced open: an answer without reasoning still has to close the block first.
+  const noThought = (): string => (reasons && facts.thinkingForcedOpen && s.think ? s.think.close.replace(/^\n+/, '') : '');
+  const text = (t: string, afterReasoning: boolean): string => (s.text ? s.text(t, afterReasoning) : t);
+
+  const out: RawCase[] = [
+    { case: 'text', raw: noThought() + text(TEXT, false) },
+    { case: 'tool-call', raw: noThought() + s.calls([WEATHER], false) },
+  ];
+  if (s.parallel !== false) out.push({ case: 'two-tool-calls', raw: noThought() + s.calls([WEATHER, TIME], false) });
+  if (reasons) {
+    out.splice(1, 0, { case: 'reasoning-text', raw: thought(REASONING) + text(TEXT, true) });
+    out.push({ case: 'reasoning-tool-call', raw: thought(REASONING) + s.calls([WEATHER], true) });
+  }
+  return out;
+}
