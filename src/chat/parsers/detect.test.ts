@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { llamaCppSource } from '../../../test/fixtures/llama-cpp-source.js';
+import { detectFamily, templateThinks } from './detect.js';
+import type { FamilyId } from './types.js';
+
+/** Every real template in llama.cpp's models/templates and the family we expect for it. */
+const EXPECTED: Record<string, FamilyId> = {
+  'Apertus-8B-Instruct': 'generic',
+  'Apriel-1.6-15b-Thinker-fixed': 'generic',
+  'Bielik-11B-v3.0-Instruct': 'hermes',
+  'ByteDance-Seed-OSS': 'generic',
+  Cohere2MoE: 'generic',
+  'CohereForAI-c4ai-command-r-plus-tool_use': 'generic',
+  'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 'generic',
+  'GLM-4.6': 'glm45',
+  'GLM-4.7-Flash': 'glm45',
+  'GigaChat3-10B-A1.8B': 'generic',
+  'GigaChat3.1-10B-A1.8B': 'generic',
+  'HuggingFaceTB-SmolLM3-3B': 'generic',
+  'Kimi-K2-Instruct': 'kimi-k2',
+  'Kimi-K2-Thinking': 'kimi-k2',
+  'Kimi-K3': 'generic',
+  'LFM2-8B-A1B': 'generic',
+  'LFM2.5-8B-A1B': 'generic',
+  'LFM2.5-Instruct': 'generic',
+  'MiMo-VL': 'hermes',
+  'MiniMax-M1': 'generic',
+  'MiniMax-M2': 'minimax-m2',
+  'MiniMax-M3': 'generic',
+  'Mistral-Small-3.2-24B-Instruct-2506': 'mistral',
+  'NVIDIA-Nemotron-3-Nano-30B-A3B-BF16': 'qwen3-coder',
+  'NVIDIA-Nemotron-Nano-v2': 'generic',
+  'NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use': 'hermes',
+  'NousResearch-Hermes-3-Llama-3.1-8B-tool_use': 'hermes',
+  'Qwen-QwQ-32B': 'hermes',
+  'Qwen-Qwen2.5-7B-Instruct': 'hermes',
+  'Qwen-Qwen3-0.6B': 'hermes',
+  'Qwen3-Coder': 'qwen3-coder',
+  'Qwen3.5-4B': 'qwen3-coder',
+  'Reka-Edge': 'hermes',
+  'Spark2.5': 'glm45',
+  'StepFun3.5-Flash': 'qwen3-coder',
+  'deepseek-ai-DeepSeek-R1-Distill-Llama-8B': 'deepseek-r1',
+  'deepseek-ai-DeepSeek-R1-Distill-Qwen-32B': 'deepseek-r1',
+  'deepseek-ai-DeepSeek-V3.1': 'deepseek-v3.1',
+  'deepseek-ai-DeepSeek-V3.2': 'generic',
+  'deepseek-ai-DeepSeek-V4-Flash-0731': 'generic',
+  'deepseek-ai-DeepSeek-V4': 'generic',
+  'fireworks-ai-llama-3-firefunction-v2': 'generic',
+  'google-gemma-2-2b-it': 'generic',
+  'google-gemma-4-31B-it-interleaved': 'generic',
+  'google-gemma-4-31B-it': 'generic',
+  'ibm-granite-granite-3.3-2B-Instruct': 'generic',
+  'ibm-granite-granite-4.0': 'hermes',
+  'ibm-granite-granite-4.1': 'hermes',
+  'inclusionai-ling-3.0-flash': 'generic',
+  'llama-cpp-deepseek-r1': 'deepseek-r1',
+  'llama-cpp-rwkv-world': 'generic',
+  'meetkai-functionary-medium-v3.1': 'generic',
+  'meetkai-functionary-medium-v3.2': 'generic',
+  'meta-llama-Llama-3.1-8B-Instruct': 'llama3',
+  'meta-llama-Llama-3.2-3B-Instruct': 'llama3',
+  'meta-llama-Llama-3.3-70B-Instruct': 'llama3',
+  'microsoft-Phi-3.5-mini-instruct': 'generic',
+  'mistralai-Ministral-3-14B-Reasoning-2512': 'mistral',
+  'mistralai-Mistral-Nemo-Instruct-2407': 'mistral',
+  'moonshotai-Kimi-K2': 'kimi-k2',
+  'muse-glimmer': 'generic',
+  'openai-gpt-oss-120b': 'gpt-oss',
+  'openbmb-MiniCPM5-1B': 'generic',
+  'poolside-Laguna-S-2.1': 'glm45',
+  'poolside-Laguna-XS-2.1': 'glm45',
+  'poolside-Laguna-XS.2': 'glm45',
+  'tencent-Hy3': 'generic',
+  'unsloth-Apriel-1.5': 'generic',
+  'unsloth-mistral-Devstral-Small-2507': 'mistral',
+  'upstage-Solar-Open-100B': 'generic',
+};
+
+const dir = join(llamaCppSource(), 'models', 'templates');
+const stems = readdirSync(dir)
+  .filter((name) => name.endsWith('.jinja'))
+  .map((name) => name.slice(0, -'.jinja'.length));
+
+describe('detectFamily', () => {
+  it.each(Object.entries(EXPECTED))('%s → %s', (stem, family) => {
+    expect(detectFamily(readFileSync(join(dir, `${stem}.jinja`), 'utf8'))).toBe(family);
+  });
+
+  it('every template in the source tree has an expectation', () => {
+    const missing = stems.filter((stem) => !(stem in EXPECTED));
+    // New templates in a newer llama.cpp must be classified here, not silently guessed.
+    expect(missing).toEqual([]);
+  });
+
+  it('knows which templates write thinking blocks', () => {
+    const read = (stem: string) => readFileSync(join(dir, `${stem}.jinja`), 'utf8');
+    expect(templateThinks(read('Qwen-Qwen3-0.6B'))).toBe(true);
+    expect(templateThinks(read('Qwen-Qwen2.5-7B-Instruct'))).toBe(false);
+  });
+
+  it('unknown templates are generic', () => {
+    expect(detectFamily('{{ messages }}')).toBe('generic');
+  });
+});

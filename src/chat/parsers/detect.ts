@@ -1,0 +1,63 @@
+// Which output syntax a chat template teaches its model, from signatures in the template
+// source. Checks run from the most specific to the most general; the order and the
+// signatures follow llama.cpp's `common_chat_try_specialized_template` (common/chat.cpp)
+// where it has one.
+
+import type { FamilyId } from './types.js';
+
+interface Rule {
+  family: FamilyId;
+  test(source: string): boolean;
+}
+
+const has = (source: string, ...needles: string[]): boolean => needles.every((needle) => source.includes(needle));
+
+const RULES: readonly Rule[] = [
+  // Harmony (gpt-oss): channels.
+  { family: 'gpt-oss', test: (s) => has(s, '<|channel|>') },
+  // Kimi-K2 (Instruct, Thinking); Kimi-K3 uses other markers and is not this family.
+  { family: 'kimi-k2', test: (s) => has(s, '<|tool_calls_section_begin|>', '<|tool_call_begin|>') },
+  // MiniMax-M2 (M3 namespaces its tags as ]<]minimax[>[ and is a different syntax).
+  { family: 'minimax-m2', test: (s) => has(s, '<minimax:tool_call>') && !has(s, ']<]minimax[>[') },
+  // DeepSeek V3.1 writes name<｜tool▁sep｜>{json}; R1 writes function<｜tool▁sep｜>name + ```json fences.
+  { family: 'deepseek-v3.1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') && !has(s, '```json') },
+  { family: 'deepseek-r1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') },
+  // Mistral / Magistral / Devstral / Ministral.
+  { family: 'mistral', test: (s) => has(s, '[TOOL_CALLS]') },
+  // Qwen3-Coder XML (also Qwen3.5, Nemotron Nano 3, StepFun-3.5-Flash), excluding templates
+  // that write `<tool_call><function=…>` without newlines (another syntax).
+  {
+    family: 'qwen3-coder',
+    test: (s) =>
+      has(s, '<tool_call>', '<function=', '<parameter=') && !has(s, "'<tool_call><function=' ~ tool_call.name ~ '>'"),
+  },
+  // GLM-4.5/4.6/4.7 (and templates that copied its syntax: Spark, Laguna); Ling 3.0 has its
+  // own role sections and is not this family.
+  { family: 'glm45', test: (s) => has(s, '<tool_call>', '<arg_key>', '<arg_value>') && !has(s, '<role>ASSISTANT</role>') },
+  // Hermes-style JSON in <tool_call>; not MiniMax-M3, not Apriel's <tool_calls>[…] list.
+  {
+    family: 'hermes',
+    test: (s) => has(s, '<tool_call>') && !has(s, ']<]minimax[>[') && !has(s, '<tool_calls>[') && !has(s, '<arg_key>'),
+  },
+  // Llama 3.1+ built-in tool calling: <|python_tag|>, or header-style templates that render
+  // tool calls as JSON. Functionary (<function=…>, >>>recipient) and Firefunction
+  // (functools[…]) use their own syntaxes.
+  {
+    family: 'llama3',
+    test: (s) =>
+      (has(s, '<|python_tag|>') || (has(s, '<|start_header_id|>') && has(s, 'tool_calls'))) &&
+      !has(s, '<function=') &&
+      !has(s, '>>>') &&
+      !has(s, 'functools['),
+  },
+];
+
+export function detectFamily(template: string): FamilyId {
+  for (const rule of RULES) if (rule.test(template)) return rule.family;
+  return 'generic';
+}
+
+/** Whether the template writes thinking blocks (llama.cpp extracts reasoning only then). */
+export function templateThinks(template: string): boolean {
+  return template.includes('<think>');
+}

@@ -1,0 +1,60 @@
+// The parser registry: one streaming output parser per output syntax (FamilyId).
+
+import type { OutputParser } from '../output-parser.js';
+import type { ToolDefinition } from '../types.js';
+import type { FamilyId, ParserOptions } from './types.js';
+import { createGlm45Parser } from './glm45.js';
+import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser, type TemplateHints, ToolMarkupParser } from './hermes.js';
+import { createKimiK2Parser } from './kimi-k2.js';
+import { createMinimaxM2Parser } from './minimax-m2.js';
+import { createQwen3CoderParser } from './qwen3-coder.js';
+// ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
+import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
+import { createGptOssParser } from './gpt-oss.js';
+import { createLlama3Parser } from './llama3.js';
+import { createMistralParser } from './mistral.js';
+
+/**
+ * Parser options plus, optionally:
+ * - `tools`, the request's tool definitions: the XML-argument families (qwen3-coder, glm45,
+ *   minimax-m2) use the parameter schemas to decide whether a value like `123` is a number
+ *   or a string, as llama.cpp does; qwen3-coder also accepts a call that omits `<tool_call>`
+ *   for a known tool name;
+ * - `templateThinks` (`templateThinks(source)` from detect.ts): false turns reasoning
+ *   extraction off for templates without a thinking block, as llama.cpp does (the families
+ *   in this folder built on ToolMarkupParser honour it).
+ */
+export type CreateParserOptions = ParserOptions & TemplateHints & { tools?: readonly ToolDefinition[] };
+
+/**
+ * The fallback for templates we do not recognise: `<think>` splitting, and Hermes-style
+ * `<tool_call>{json}</tool_call>` when the model writes it; everything else is text.
+ */
+export function createGenericParser(options: ParserOptions & TemplateHints): OutputParser {
+  return new ToolMarkupParser(options, { think: QWEN3_THINK_TAGS, tools: HERMES_SYNTAX, family: 'generic' });
+}
+
+const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => OutputParser>> = {
+  generic: createGenericParser,
+  hermes: createHermesParser,
+  'qwen3-coder': createQwen3CoderParser,
+  glm45: createGlm45Parser,
+  'minimax-m2': createMinimaxM2Parser,
+  'kimi-k2': createKimiK2Parser,
+  // ── Other engineer's families ──
+  llama3: createLlama3Parser,
+  mistral: createMistralParser,
+  'deepseek-r1': createDeepseekR1Parser,
+  'deepseek-v3.1': createDeepseekV31Parser,
+  'gpt-oss': createGptOssParser,
+};
+
+/** Families with a dedicated parser (the rest fall back to `generic`). */
+export const implementedFamilies: FamilyId[] = Object.keys(REGISTRY) as FamilyId[];
+
+export function createOutputParser(family: FamilyId, options: CreateParserOptions): OutputParser {
+  const factory = REGISTRY[family] ?? createGenericParser;
+  return factory(options);
+}
+
+export { detectFamily, templateThinks } from './detect.js';

@@ -1,0 +1,44 @@
+// What every family's streaming output parser is given and must do.
+//
+// A parser turns the model's raw output (markup included: special tokens are detokenized
+// as text) into ParsedEvents, incrementally, and never lets markup leak into `text`.
+// Pieces arrive split anywhere, even inside a marker: use StreamBuffer.
+
+import type { OutputParser } from '../output-parser.js';
+
+export type { OutputParser, ParsedEvent } from '../output-parser.js';
+
+export interface ParserOptions {
+  /** `auto`: thinking goes to `reasoning` events; `none`: thinking stays in the text, markup included. */
+  reasoningFormat: 'auto' | 'none';
+  /** Tools were offered: tool-call markup is parsed. Without tools it is plain text. */
+  toolsEnabled: boolean;
+  /**
+   * The rendered prompt. A template whose generation prompt ends inside a thinking block
+   * (`…<think>\n`) forces thinking open: the output starts with reasoning and no opening tag.
+   */
+  prompt: string;
+  /** A fresh tool-call id (`call_…`); the API layer may restyle it. */
+  newToolCallId(): string;
+  /** Where a parser reports what it could not parse (e.g. tool arguments that are not JSON). */
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+export type ParserFactory = (options: ParserOptions) => OutputParser;
+
+/** The output syntaxes we parse. `generic` is the fallback for templates we do not recognise. */
+export const FAMILY_IDS = [
+  'generic',
+  'hermes', // <tool_call>{json}</tool_call> (Qwen2.5, Hermes 2/3, Qwen3 with <think>)
+  'qwen3-coder', // <tool_call><function=name><parameter=x>…</parameter></function></tool_call>
+  'llama3', // {"name":…,"parameters":…} / <|python_tag|>
+  'glm45', // <tool_call>name<arg_key>k</arg_key><arg_value>v</arg_value></tool_call>, <think>
+  'gpt-oss', // Harmony: <|channel|>analysis/commentary/final<|message|>…
+  'deepseek-r1', // <think>, <｜tool▁calls▁begin｜>…
+  'deepseek-v3.1',
+  'mistral', // [TOOL_CALLS], [THINK]
+  'kimi-k2', // <|tool_calls_section_begin|>…
+  'minimax-m2', // <minimax:tool_call><invoke name=…><parameter name=…>
+] as const;
+
+export type FamilyId = (typeof FAMILY_IDS)[number];
