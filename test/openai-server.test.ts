@@ -129,6 +129,38 @@ describe('POST /v1/chat/completions on a scripted model', () => {
   });
 });
 
+describe('response_format', () => {
+  it('constrains the output to a JSON schema with a grammar', async () => {
+    const completion = await scriptedClient.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'Pick a color.' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'pick',
+          schema: { type: 'object', properties: { color: { enum: ['red', 'green'] } }, required: ['color'], additionalProperties: false },
+        },
+      },
+      max_tokens: 40,
+    });
+    // The scripted model "wants" to say hello; the grammar only lets it write the JSON.
+    const parsed = JSON.parse(completion.choices[0]!.message.content!) as { color: string };
+    expect(['red', 'green']).toContain(parsed.color);
+  });
+
+  it('rejects a schema the grammar converter cannot use with a 400', async () => {
+    const error = await scriptedClient.chat.completions
+      .create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'bad', schema: { type: 'no-such-type' } } },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/schema/i);
+  });
+});
+
 describe('concurrency, cancellation and limits', () => {
   it('serves 4 concurrent streams together, overlapping in time', async () => {
     const timeline = await Promise.all(

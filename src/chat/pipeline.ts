@@ -1,9 +1,13 @@
 // The ChatService the APIs call: render the model's template, run the engine, parse the
 // raw output into GenerationEvents.
 
-import type { Engine } from '../engine/types.js';
+import type { Engine, OutputConstraint } from '../engine/types.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { PlainTextParser, type OutputParser } from './output-parser.js';
+import { randomBytes } from 'node:crypto';
+import { schemaForGrammar } from './json-schema.js';
+import { createOutputParser, templateThinks } from './parsers/index.js';
+import type { FamilyId } from './parsers/types.js';
 import type { ChatService, ChatServiceInfo } from './service.js';
 import type { ChatTemplate } from './template.js';
 import type { ChatRequest, GenerationEvent } from './types.js';
@@ -12,8 +16,25 @@ export interface ChatPipelineOptions {
   engine: Engine;
   template: ChatTemplate;
   logger: Logger;
+  /** Output syntax of the model (detected from its template, or --chat-format). */
+  family: FamilyId;
+  /** `auto`: thinking becomes reasoning events; `none`: it stays in the text. */
+  reasoningFormat: 'auto' | 'none';
   /** Aborts every running generation (server shutdown). */
   shutdownSignal?: AbortSignal;
+}
+
+/** OpenAI-style tool-call id: `call_` + 24 random alphanumerics. */
+function newToolCallId(): string {
+  return `call_${randomBytes(18).toString('base64url').replace(/[-_]/g, '').slice(0, 24)}`;
+}
+
+/** `response_format` becomes a grammar: the model can only produce what the client asked for. */
+function outputConstraint(request: ChatRequest): { constraint?: OutputConstraint } {
+  const format = request.responseFormat;
+  if (!format || format.type === 'text') return {};
+  if (format.type === 'json_object') return { constraint: { type: 'json' } };
+  return { constraint: { type: 'json_schema', schema: schemaForGrammar(format.schema, 'response_format') } };
 }
 
 export class ChatPipeline implements ChatService {
@@ -22,8 +43,15 @@ export class ChatPipeline implements ChatService {
   private readonly template: ChatTemplate;
   private readonly logger: Logger;
   private readonly shutdownSignal: AbortSignal | undefined;
+  private readonly family: FamilyId;
+  private readonly reasoningFormat: 'auto' | 'none';
+  /** Whether the template knows thinking at all; if not, `<think>` in output is plain text (as llama.cpp). */
+  private readonly templateThinks: boolean;
 
   constructor(options: ChatPipelineOptions) {
+    this.templateThinks = templateThinks(options.template.source);
+    this.family = options.family;
+    this.reasoningFormat = options.reasoningFormat;
     this.engine = options.engine;
     this.template = options.template;
     this.logger = options.logger;
@@ -46,8 +74,21 @@ export class ChatPipeline implements ChatService {
   }
 
   async *generate(request: ChatRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+    const choice = request.toolChoice?.type;
+    if (choice === 'required' || choice === 'function') {
+      // Forcing a call needs a per-family grammar; until that exists, say so rather than ignore it.
+      throw new ApiError('invalid_request', `tool_choice "${choice === 'function' ? 'function' : 'required'}" is not supported yet; use "auto" or "none".`, { param: 'tool_choice' });
+    }
     const prompt = this.render(request);
-    const parser: OutputParser = new PlainTextParser();
+    const parser = createOutputParser(this.family, {
+      reasoningFormat: this.reasoningFormat,
+      toolsEnabled: (request.tools?.length ?? 0) > 0 && request.toolChoice?.type !== 'none',
+      prompt,
+      ...(request.tools ? { tools: request.tools } : {}),
+      templateThinks: this.templateThinks,
+      newToolCallId,
+      warn: (message, details) => this.logger.warn({ requestId: request.id, family: this.family, ...details }, message),
+    });
     const combined = this.shutdownSignal ? AbortSignal.any([signal, this.shutdownSignal]) : signal;
     const completion = this.engine.complete({
       id: request.id,
@@ -56,6 +97,7 @@ export class ChatPipeline implements ChatService {
       signal: combined,
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
+      ...outputConstraint(request),
     });
     for await (const event of completion) {
       switch (event.type) {

@@ -4,6 +4,8 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
 import type pino from 'pino';
+import { detectFamily } from '../chat/parsers/detect.js';
+import { FAMILY_IDS, type FamilyId } from '../chat/parsers/types.js';
 import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
@@ -36,6 +38,9 @@ export interface ServeOptions {
   parallel: number;
   queueSize: number;
   chatTemplateFile?: string;
+  /** Output syntax to parse; default: detected from the chat template. */
+  chatFormat?: FamilyId;
+  reasoningFormat: 'auto' | 'none';
   mmap: boolean;
   logLevel: string;
   shutdownGraceMs: number;
@@ -49,6 +54,7 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
   nBatch: 512,
   parallel: 4,
   queueSize: 64,
+  reasoningFormat: 'auto',
   mmap: true,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -75,6 +81,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--parallel <n>', 'number of slots: requests served at once, each with its own KV cache').default(4).argParser(intOption('--parallel', 1, 256)))
     .addOption(new Option('--queue-size <n>', 'requests that may wait for a free slot before the server answers 503').default(64).argParser(intOption('--queue-size', 0)))
     .option('--chat-template-file <file>', "Jinja chat template to use instead of the model's own")
+    .addOption(new Option('--chat-format <family>', 'output syntax to parse (tool calls, thinking); default: detected from the chat template').choices(FAMILY_IDS))
+    .addOption(new Option('--reasoning-format <format>', 'auto: split thinking into reasoning_content; none: leave it in the text').choices(['auto', 'none'] as const).default('auto' as const))
     .option('--no-mmap', 'read the whole model into memory instead of memory-mapping it')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish').default(10_000).argParser(intOption('--shutdown-grace-ms', 0)))
@@ -129,8 +137,15 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
     engine = modelPath
       ? await loadEngine(modelPath, options, logger)
       : new MockEngine({ slots: options.parallel, maxQueue: options.queueSize, ...(mockScript ? { script: mockScript } : {}) });
-    const template = createTemplate(templateOverride ?? engine.info.chatTemplate, engine, logger);
-    state.ready(new ChatPipeline({ engine, template, logger, shutdownSignal: shutdown.signal }));
+    const templateSource = templateOverride ?? engine.info.chatTemplate;
+    const template = createTemplate(templateSource, engine, logger);
+    const family = options.chatFormat ?? detectFamily(template.source);
+    if (family === 'generic' && !options.chatFormat) {
+      logger.warn('the chat template matches no known model family: tool calls are parsed only in the Hermes <tool_call> style; pass --chat-format to choose one');
+    } else {
+      logger.info({ family, source: options.chatFormat ? '--chat-format' : 'template' }, 'output parser');
+    }
+    state.ready(new ChatPipeline({ engine, template, logger, family, reasoningFormat: options.reasoningFormat, shutdownSignal: shutdown.signal }));
   } catch (error) {
     state.status = 'failed';
     await app.close();

@@ -22,7 +22,7 @@ import { resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { StopDetector } from './stop-detector.js';
 import { TokenTextDecoder } from './token-text.js';
-import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
+import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
   modelPath: string;
@@ -172,7 +172,7 @@ export class LlamaEngine implements Engine {
     // At least one token must be generated after the prompt.
     if (prompt.length + 1 > contextSize) throw new ContextOverflowError(prompt.length, contextSize);
 
-    const grammar = request.grammar === undefined ? undefined : await this.createGrammar(request.grammar);
+    const grammar = request.constraint === undefined ? undefined : await this.createGrammar(request.constraint);
     const { slot, commonPrefix } = await this.pool.acquire(prompt, signal);
     try {
       // The last prompt token is always evaluated again: its logits start the generation.
@@ -292,11 +292,19 @@ export class LlamaEngine implements Engine {
     return tokens;
   }
 
-  private async createGrammar(source: string): Promise<LlamaGrammar> {
+  private async createGrammar(constraint: OutputConstraint): Promise<LlamaGrammar> {
     try {
-      return await this.llama.createGrammar({ grammar: source });
+      switch (constraint.type) {
+        case 'json':
+          return await this.llama.getGrammarFor('json');
+        case 'json_schema':
+          return await this.llama.createGrammarForJsonSchema(constraint.schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
+        case 'gbnf':
+          return await this.llama.createGrammar({ grammar: constraint.grammar });
+      }
     } catch (error) {
-      throw new ApiError('invalid_request', `Invalid grammar: ${messageOf(error)}`, { param: 'grammar', cause: error });
+      const what = constraint.type === 'gbnf' ? 'grammar' : 'JSON schema';
+      throw new ApiError('invalid_request', `Unsupported or invalid ${what}: ${messageOf(error)}`, { param: constraint.type === 'gbnf' ? 'grammar' : 'response_format', cause: error });
     }
   }
 

@@ -31,11 +31,19 @@ export interface CompletionRequest {
   maxTokens?: number;
   stop?: string[];
   sampling: SamplingOptions;
-  /** GBNF grammar that constrains the output, if any. */
-  grammar?: string;
+  /** Constrains what may be generated, if set. */
+  constraint?: OutputConstraint;
   /** Aborting stops queued, prefilling or generating work and frees the slot with its cache kept. */
   signal?: AbortSignal;
 }
+
+export type OutputConstraint =
+  /** Any JSON value (OpenAI `response_format: json_object`). */
+  | { type: 'json' }
+  /** JSON matching a schema; an unsupported or invalid schema is an `invalid_request` ApiError. */
+  | { type: 'json_schema'; schema: Record<string, unknown> }
+  /** A llama.cpp GBNF grammar. */
+  | { type: 'gbnf'; grammar: string };
 
 export interface CompletionUsage {
   promptTokens: number;

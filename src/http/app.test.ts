@@ -12,7 +12,7 @@ async function build(options: Partial<AppOptions> = {}, ready = true) {
   const state = new ServerState();
   if (ready) {
     const engine = new MockEngine();
-    state.ready(new ChatPipeline({ engine, template: new ChatTemplate(DEFAULT_CHAT_TEMPLATE, {}), logger: silentLogger }));
+    state.ready(new ChatPipeline({ engine, template: new ChatTemplate(DEFAULT_CHAT_TEMPLATE, {}), logger: silentLogger, family: 'generic', reasoningFormat: 'auto' }));
   }
   app = await createApp({ state, host: '127.0.0.1', logger: false, ...options });
   return app;

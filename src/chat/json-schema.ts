@@ -1,0 +1,64 @@
+// Checks a client's JSON schema before it becomes a grammar. node-llama-cpp's converter
+// handles a subset of JSON Schema and silently ignores the rest (an unknown `type` becomes
+// `null`, `pattern` is dropped), which would make the server claim a constraint it does not
+// enforce. So: an invalid schema is a 400, and a keyword the converter cannot enforce is a
+// 400 that names it, rather than being ignored.
+
+import { Ajv } from 'ajv';
+import { ApiError } from '../errors.js';
+
+/** Keywords node-llama-cpp's JSON-schema grammar enforces (its GbnfJsonSchema type). */
+const ENFORCED = new Set([
+  'type', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', 'minItems', 'maxItems',
+  'minProperties', 'maxProperties', 'enum', 'const', 'oneOf', 'anyOf', '$defs', 'definitions', '$ref',
+  'format', 'minLength', 'maxLength',
+]);
+/** Annotations: no effect on what is valid, safe to carry along. */
+const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly', 'strict']);
+/** Keywords whose value is a map of sub-schemas, or a list of them. */
+const SCHEMA_MAPS = new Set(['properties', '$defs', 'definitions']);
+const SCHEMA_LISTS = new Set(['prefixItems', 'oneOf', 'anyOf']);
+
+const ajv = new Ajv({ strict: false, validateFormats: false });
+
+/**
+ * Returns the schema in the form the grammar converter takes (`anyOf` as `oneOf`, which is
+ * the same set of strings for a grammar), or throws an `invalid_request` ApiError.
+ */
+export function schemaForGrammar(schema: unknown, param: string): Record<string, unknown> {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new ApiError('invalid_request', `${param}: a JSON schema must be an object`, { param });
+  }
+  if (!ajv.validateSchema(schema)) {
+    const error = ajv.errors?.[0];
+    throw new ApiError('invalid_request', `${param}: invalid JSON schema: ${error?.instancePath || '(root)'} ${error?.message ?? ''}`.trim(), { param });
+  }
+  return rewrite(schema as Record<string, unknown>, param, '');
+}
+
+function rewrite(schema: Record<string, unknown>, param: string, path: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(key)) continue;
+    if (!ENFORCED.has(key)) {
+      throw new ApiError('invalid_request', `${param}: the JSON schema keyword "${key}" (at ${path || '/'}) cannot be enforced by the grammar yet; remove it or use response_format json_object`, { param });
+    }
+    const target = key === 'anyOf' ? 'oneOf' : key === 'definitions' ? '$defs' : key;
+    if (SCHEMA_MAPS.has(key) && isObject(value)) {
+      out[target] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, isObject(sub) ? rewrite(sub, param, `${path}/${key}/${name}`) : sub]));
+    } else if (SCHEMA_LISTS.has(key) && Array.isArray(value)) {
+      out[target] = value.map((sub, i) => (isObject(sub) ? rewrite(sub, param, `${path}/${key}/${i}`) : sub));
+    } else if ((key === 'items' || key === 'additionalProperties') && isObject(value)) {
+      out[target] = rewrite(value, param, `${path}/${key}`);
+    } else if (key === '$ref' && typeof value === 'string') {
+      out[target] = value.replace('#/definitions/', '#/$defs/');
+    } else {
+      out[target] = value;
+    }
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
