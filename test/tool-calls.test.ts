@@ -3,8 +3,8 @@
 // structured calls, and the official OpenAI client receives them.
 //
 // Two kinds of model: scripted fixture models (real llama.cpp inference, real qwen2
-// tokenizer) where the one-token-memory script can spell the output (a few families, short
-// arguments), and the mock engine with the same raw output for every family.
+// tokenizer; every family, with a few tokens of memory), and the mock engine with the same
+// raw output for every family.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,17 +144,50 @@ describe.each(FAMILIES)('$family through the server (mock engine output)', ({ te
 });
 
 /**
- * Outputs the one-layer scripted model can spell: each token needs a single successor, so
- * at most two JSON keys, and no token of the prompt's last one (Mistral's `[/INST]` ends in
- * `]`, which `[TOOL_CALLS]` needs). Other families run on the mock engine above.
+ * Real inference on scripted models (real qwen2 tokenizer). `memory` 1 (default): the
+ * one-layer model whose next token depends on the current one only, so each token needs a
+ * single successor (at most two JSON keys). `memory` 2 to 4: the model's next token depends
+ * on that many last tokens (context-scripted-model.ts), enough for every family's own output
+ * with arguments. `startAfter`: the end of the template's generation prompt (its last
+ * `memory` tokens start the script).
  */
-// `startAfter`: the end of the template's generation prompt, whose last token must not occur in the script.
-const INFERENCE_FAMILIES = [
+const FAMILY_ENDS: Record<string, string> = {
+  'Qwen-Qwen2.5-7B-Instruct': '<|im_start|>assistant\n',
+  'Qwen-Qwen3-0.6B': '<|im_start|>assistant\n',
+  'Qwen3-Coder': '<|im_start|>assistant\n',
+  'meta-llama-Llama-3.1-8B-Instruct': '<|start_header_id|>assistant<|end_header_id|>\n\n',
+  'mistralai-Mistral-Nemo-Instruct-2407': 'Paris?[/INST]',
+  'GLM-4.6': 'Paris?<|assistant|>',
+  'deepseek-ai-DeepSeek-V3.1': '<｜Assistant｜><think></think>',
+  'moonshotai-Kimi-K2': '<|im_assistant|>assistant<|im_middle|>',
+  'MiniMax-M2': ']~b]ai\n<think>\n',
+  'openai-gpt-oss-120b': '<|start|>assistant',
+};
+// Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
+const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3 };
+const INFERENCE_FAMILIES: {
+  family: string;
+  template: string;
+  startAfter: string;
+  raw: string;
+  args: Record<string, unknown>;
+  memory?: number;
+  reasoning?: string;
+}[] = [
   { family: 'hermes (Qwen2.5)', template: 'Qwen-Qwen2.5-7B-Instruct', startAfter: '\n', raw: '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>', args: {} },
   { family: 'llama3 (Llama 3.1)', template: 'meta-llama-Llama-3.1-8B-Instruct', startAfter: '<|end_header_id|>\n\n', raw: '{"name": "get_weather", "parameters": {}}', args: {} },
+  ...FAMILIES.map(({ family, template, raw, reasoning }) => ({
+    family: `${family}, memory ${FAMILY_MEMORY[template] ?? 2}`,
+    template,
+    startAfter: FAMILY_ENDS[template]!,
+    raw,
+    args: { city: 'Paris' },
+    memory: FAMILY_MEMORY[template] ?? 2,
+    reasoning,
+  })),
 ];
 
-describe.each(INFERENCE_FAMILIES)('$family on a scripted model (real inference)', ({ template, raw, args, startAfter }) => {
+describe.each(INFERENCE_FAMILIES)('$family on a scripted model (real inference)', ({ template, raw, args, startAfter, memory, reasoning }) => {
   let server: RunningServer;
 
   beforeAll(async () => {
@@ -163,6 +196,7 @@ describe.each(INFERENCE_FAMILIES)('$family on a scripted model (real inference)'
       chatTemplate: readFileSync(templatePath(template), 'utf8'),
       script: raw,
       startAfter,
+      memory,
     });
     server = await startTestServer({ model: model.path, nCtx: 4096, parallel: 1 });
   });
@@ -171,7 +205,7 @@ describe.each(INFERENCE_FAMILIES)('$family on a scripted model (real inference)'
   });
 
   it('returns structured tool calls, streamed and not', async () => {
-    await assertToolCall(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 }), args);
+    await assertToolCall(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 }), args, reasoning);
   });
 });
 
