@@ -97,3 +97,72 @@ export function parseAllSplits(
   }
   return first!;
 }
+
+// Feed an output in pieces of every size and merge the events (used by the llama3, mistral,
+// deepseek and gpt-oss parser tests).
+export interface Outcome {
+  text: string;
+  reasoning: string;
+  calls: { name: string; arguments: string }[];
+  warnings: number;
+  toolCalls: number;
+}
+
+export function run(
+  create: (options: ParserOptions) => OutputParser,
+  output: string,
+  overrides: Partial<ParserOptions> = {},
+  size = output.length || 1,
+): Outcome {
+  let ids = 0;
+  let warnings = 0;
+  const parser = create({
+    reasoningFormat: 'auto',
+    toolsEnabled: true,
+    prompt: '',
+    newToolCallId: () => `call_${ids++}`,
+    warn: () => {
+      warnings++;
+    },
+    ...overrides,
+  });
+  const events: ParsedEvent[] = [];
+  for (let at = 0; at < output.length; at += size) events.push(...parser.push(output.slice(at, at + size)));
+  events.push(...parser.finish());
+  const outcome: Outcome = { text: '', reasoning: '', calls: [], warnings: 0, toolCalls: parser.toolCalls };
+  let open: { index: number; name: string; arguments: string; ended: boolean } | undefined;
+  for (const event of events) {
+    if (event.type === 'text') outcome.text += event.text;
+    else if (event.type === 'reasoning') outcome.reasoning += event.text;
+    else if (event.type === 'tool_call_start') {
+      expect(open?.ended ?? true).toBe(true);
+      expect(event.index).toBe(outcome.calls.length);
+      expect(event.id).toBe(`call_${event.index}`);
+      open = { index: event.index, name: event.name, arguments: '', ended: false };
+    } else if (event.type === 'tool_call_arguments') {
+      expect(open?.index).toBe(event.index);
+      open!.arguments += event.json;
+    } else {
+      expect(open?.index).toBe(event.index);
+      open!.ended = true;
+      outcome.calls.push({ name: open!.name, arguments: open!.arguments });
+    }
+  }
+  expect(open?.ended ?? true).toBe(true);
+  outcome.warnings = warnings > 0 ? 1 : 0;
+  return outcome;
+}
+
+/** Every split size gives the same outcome, equal to `expected`. */
+export function check(
+  create: (options: ParserOptions) => OutputParser,
+  output: string,
+  expected: Partial<Outcome>,
+  overrides: Partial<ParserOptions> = {},
+): void {
+  const full: Outcome = { text: '', reasoning: '', calls: [], warnings: 0, toolCalls: 0, ...expected };
+  full.toolCalls = full.calls.length;
+  for (let size = 1; size <= Math.max(1, output.length); size++) {
+    expect(run(create, output, overrides, size), `split size ${size}`).toEqual(full);
+  }
+}
