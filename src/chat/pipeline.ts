@@ -6,6 +6,8 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { randomBytes } from 'node:crypto';
 import { schemaForGrammar } from './json-schema.js';
+import type { ParsedEvent } from './output-parser.js';
+import { ToolArgumentChecker } from './tool-arguments.js';
 import { createOutputParser, templateThinks } from './parsers/index.js';
 import type { FamilyId } from './parsers/types.js';
 import type { ChatService, ChatServiceInfo } from './service.js';
@@ -99,6 +101,7 @@ export class ChatPipeline implements ChatService {
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...outputConstraint(request),
     });
+    const checker = request.tools?.length ? new ToolArgumentChecker(request.tools) : undefined;
     for await (const event of completion) {
       switch (event.type) {
         case 'accepted':
@@ -106,10 +109,10 @@ export class ChatPipeline implements ChatService {
           yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, route: `slot ${event.slot}` };
           break;
         case 'text':
-          yield* parser.push(event.text);
+          yield* this.checked(parser.push(event.text), checker, request.id);
           break;
         case 'done': {
-          yield* parser.finish();
+          yield* this.checked(parser.finish(), checker, request.id);
           const stop = parser.toolCalls > 0 && event.stop === 'end' ? 'tool_calls' : event.stop;
           yield {
             type: 'done',
@@ -120,6 +123,15 @@ export class ChatPipeline implements ChatService {
           break;
         }
       }
+    }
+  }
+
+  /** Pass parsed events on unchanged, logging calls that do not fit the offered tools. */
+  private *checked(events: ParsedEvent[], checker: ToolArgumentChecker | undefined, requestId: string): Generator<ParsedEvent> {
+    for (const event of events) {
+      const problem = checker?.observe(event);
+      if (problem) this.logger.warn({ requestId, tool: problem.name }, `tool call passed on as generated: ${problem.problem}`);
+      yield event;
     }
   }
 }
