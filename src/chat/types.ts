@@ -78,6 +78,11 @@ export interface ChatRequest {
   maxTokens?: number;
   stop?: string[];
   sampling: SamplingOptions;
+  /**
+   * Most reasoning tokens the model may spend before its thinking is closed for it
+   * (Anthropic `thinking.budget_tokens`); 0 turns thinking off. Unset: no limit.
+   */
+  reasoningBudget?: number;
   /** Extra variables for the chat template (OpenAI `chat_template_kwargs`, e.g. enable_thinking). */
   templateKwargs?: Record<string, unknown>;
 }

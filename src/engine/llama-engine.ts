@@ -292,6 +292,10 @@ export class LlamaEngine implements Engine {
     return tokens;
   }
 
+  async jsonSchemaGrammar(schema: Record<string, unknown>): Promise<string> {
+    return (await this.createGrammar({ type: 'json_schema', schema })).grammar;
+  }
+
   private async createGrammar(constraint: OutputConstraint): Promise<LlamaGrammar> {
     try {
       switch (constraint.type) {

@@ -112,6 +112,14 @@ export class MockEngine implements Engine {
     return pieces(text).length;
   }
 
+  /**
+   * The mock's output is scripted and never constrained, so the schema is not converted:
+   * any JSON value. The grammar still has to be valid GBNF for whoever composes it.
+   */
+  async jsonSchemaGrammar(): Promise<string> {
+    return ANY_JSON_GBNF;
+  }
+
   slots(): SlotStatus[] {
     return this.pool.slots.map((slot) => ({ id: slot.id, busy: slot.busy, cachedTokens: slot.tokens.length, lastUsed: slot.lastUsed }));
   }
@@ -186,3 +194,12 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     );
   });
 }
+
+const ANY_JSON_GBNF = String.raw`root ::= value
+value ::= object | array | string | number | ("true" | "false" | "null")
+object ::= "{" ws ( string ":" ws value ( "," ws string ":" ws value )* )? "}" ws
+array ::= "[" ws ( value ( "," ws value )* )? "]" ws
+string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
+number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
+ws ::= | " " | "\n" [ \t]{0,20}
+`;

@@ -70,6 +70,11 @@ export interface Engine {
   /** Number of tokens the prompt text tokenizes to (special tokens parsed). */
   countTokens(text: string): number;
   /**
+   * GBNF text (root rule `root`) for JSON matching a schema, as llama.cpp's grammar sampler
+   * will enforce it. Unsupported keywords are ignored by the converter: check the schema first.
+   */
+  jsonSchemaGrammar(schema: Record<string, unknown>): Promise<string>;
+  /**
    * Run one completion. Events stream as they happen. Throws ApiError for a prompt that does
    * not fit (`invalid_request`, code `context_length_exceeded`) or a full queue (`overloaded`).
    */
