@@ -20,8 +20,7 @@ import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
-import { StopDetector } from './stop-detector.js';
-import { TokenTextDecoder } from './token-text.js';
+import { GeneratedOutput } from './generated-output.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
@@ -211,26 +210,32 @@ export class LlamaEngine implements Engine {
     const room = this.info.slotContextSize - prompt.length;
     const maxTokens = Math.min(request.maxTokens ?? room, room);
     const sampling = resolveSampling(request.sampling);
-    const history = sequence.contextTokens;
-    const generated: Token[] = [];
-    const stops = new StopDetector(request.stop);
-    const decoder = new TokenTextDecoder((tokens, last) => this.model.detokenize(tokens as Token[], true, last as Token[]));
+    const detokenize = (tokens: readonly number[], last: readonly number[]) => this.model.detokenize(tokens as Token[], true, last as Token[]);
+    const output = new GeneratedOutput<Token>(request, detokenize);
+    const lazy = request.constraint?.type === 'lazy_gbnf' ? request.constraint : undefined;
+    const newGrammarState = () => new LlamaGrammarEvaluationState({ model: this.model, grammar: grammar! });
+    let grammarState = grammar && !lazy ? newGrammarState() : undefined;
     let stop: 'end' | 'max_tokens' | 'stop_sequence' = 'end';
     let stopSequence: string | undefined;
     let firstTokenAt: number | undefined;
 
-    if (maxTokens > 0) {
-      const iterator = sequence.evaluate(prompt.slice(next), {
+    // Generation runs in phases: free text, then (after a trigger) under the grammar, or with
+    // the end of thinking written in for the model. Each phase starts from `input`.
+    let input = prompt.slice(next);
+    if (output.thinkingBudgetSpent()) input = [...input, ...(yield* this.closeThinking(output))];
+    while (maxTokens > 0) {
+      let turn: { type: 'trigger'; at: number } | { type: 'close-thinking' } | undefined;
+      const iterator = sequence.evaluate(input, {
         temperature: sampling.temperature,
         topK: sampling.topK,
         topP: sampling.topP,
         minP: sampling.minP,
         ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
-        ...(grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model: this.model, grammar }) } : {}),
+        ...(grammarState ? { grammarEvaluationState: grammarState } : {}),
         ...(sampling.penalty
           ? {
               repeatPenalty: {
-                punishTokens: () => [...history, ...generated].slice(-sampling.penalty!.lastN),
+                punishTokens: () => [...prompt, ...output.tokens].slice(-sampling.penalty!.lastN),
                 maxPunishTokens: sampling.penalty.lastN,
                 penalty: sampling.penalty.repeat,
                 presencePenalty: sampling.penalty.presence,
@@ -241,38 +246,59 @@ export class LlamaEngine implements Engine {
       });
       for await (const token of iterator) {
         firstTokenAt ??= performance.now();
-        generated.push(token);
-        const scan = stops.push(decoder.push(token));
-        if (scan.emit) yield { type: 'text', text: scan.emit };
-        if (scan.matched !== undefined) {
-          stop = 'stop_sequence';
-          stopSequence = scan.matched;
+        const step = output.push(token);
+        if (step.emit) yield { type: 'text', text: step.emit };
+        if (step.triggerAt !== undefined) {
+          turn = { type: 'trigger', at: step.triggerAt };
           break;
         }
-        if (generated.length >= maxTokens) {
+        if (step.stopSequence !== undefined) {
+          stop = 'stop_sequence';
+          stopSequence = step.stopSequence;
+          break;
+        }
+        if (output.tokens.length >= maxTokens) {
           stop = 'max_tokens';
+          break;
+        }
+        if (output.thinkingBudgetSpent()) {
+          turn = { type: 'close-thinking' };
           break;
         }
         if (signal?.aborted) break;
       }
       signal?.throwIfAborted();
-    } else {
-      stop = 'max_tokens';
+      if (!turn) break;
+      // The last token sampled has not been evaluated yet; it leads the next phase's input.
+      const last = output.tokens.at(-1)!;
+      if (turn.type === 'close-thinking') {
+        input = [last, ...(yield* this.closeThinking(output))];
+        continue;
+      }
+      // Rewind to the token where the trigger starts and let the grammar write it again, so the
+      // grammar sees the whole tool call. Text before the trigger in that token is kept.
+      const kept = output.rewindTo(turn.at, (text) => this.model.tokenize(text, true));
+      const all = [...prompt, ...kept.tokens];
+      await sequence.adaptStateToTokens(all.slice(0, -1), false);
+      input = [all.at(-1)!, ...kept.prefix];
+      grammarState = newGrammarState();
     }
+    if (maxTokens <= 0) stop = 'max_tokens';
     if (stop !== 'stop_sequence') {
-      const rest = stops.push(decoder.flush()).emit + stops.flush();
+      const rest = output.flush();
       if (rest) yield { type: 'text', text: rest };
     }
 
     const finished = performance.now();
+    const generated = output.tokens.length;
     this.logger.debug(
       {
         requestId: request.id,
         promptTokens: prompt.length,
         cachedTokens,
-        generated: generated.length,
+        generated,
         prefillMs: Math.round((firstTokenAt ?? finished) - started),
-        decodeTokPerSec: firstTokenAt && generated.length > 1 ? ((generated.length - 1) * 1000) / (finished - firstTokenAt) : undefined,
+        decodeTokPerSec: firstTokenAt && generated > 1 ? ((generated - 1) * 1000) / (finished - firstTokenAt) : undefined,
       },
       'completion finished',
     );
@@ -280,8 +306,17 @@ export class LlamaEngine implements Engine {
       type: 'done',
       stop,
       ...(stopSequence !== undefined ? { stopSequence } : {}),
-      usage: { promptTokens: prompt.length, cachedTokens, completionTokens: generated.length },
+      usage: { promptTokens: prompt.length, cachedTokens, completionTokens: generated },
     };
+  }
+
+  /** Writes the end of thinking for the model; returns the tokens to evaluate. */
+  private *closeThinking(output: GeneratedOutput<Token>): Generator<CompletionEvent, Token[]> {
+    const text = output.closeThinkingText();
+    const tokens = this.model.tokenize(text, true);
+    const emit = output.append(tokens, text);
+    if (emit) yield { type: 'text', text: emit };
+    return tokens;
   }
 
   private tokenize(text: string): Token[] {
@@ -304,11 +339,12 @@ export class LlamaEngine implements Engine {
         case 'json_schema':
           return await this.llama.createGrammarForJsonSchema(constraint.schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
         case 'gbnf':
+        case 'lazy_gbnf':
           return await this.llama.createGrammar({ grammar: constraint.grammar });
       }
     } catch (error) {
-      const what = constraint.type === 'gbnf' ? 'grammar' : 'JSON schema';
-      throw new ApiError('invalid_request', `Unsupported or invalid ${what}: ${messageOf(error)}`, { param: constraint.type === 'gbnf' ? 'grammar' : 'response_format', cause: error });
+      const gbnf = constraint.type === 'gbnf' || constraint.type === 'lazy_gbnf';
+      throw new ApiError('invalid_request', `Unsupported or invalid ${gbnf ? 'grammar' : 'JSON schema'}: ${messageOf(error)}`, { param: gbnf ? 'grammar' : 'response_format', cause: error });
     }
   }
 

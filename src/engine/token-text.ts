@@ -13,7 +13,13 @@ export class TokenTextDecoder {
   private pending: number[] = [];
   private recent: number[] = [];
 
-  constructor(private readonly detokenize: Detokenize) {}
+  /** `context`: tokens already in the text before this decoder's first token (after a rewind). */
+  constructor(
+    private readonly detokenize: Detokenize,
+    context: readonly number[] = [],
+  ) {
+    this.recent = context.slice(-LOOKBACK);
+  }
 
   /** Add one generated token; returns the text that is complete now (may be empty). */
   push(token: number): string {

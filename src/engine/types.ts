@@ -3,6 +3,9 @@
 // binding) and MockEngine (scripted output, no model).
 
 import type { SamplingOptions, StopReason } from '../chat/types.js';
+import type { ThinkingMarkers, Trigger } from './steering.js';
+
+export type { ThinkingMarkers, Trigger } from './steering.js';
 
 export interface ModelInfo {
   /** Display name, e.g. the GGUF file name without extension. */
@@ -33,6 +36,12 @@ export interface CompletionRequest {
   sampling: SamplingOptions;
   /** Constrains what may be generated, if set. */
   constraint?: OutputConstraint;
+  /**
+   * The model's thinking markers, when it may think. Tool-call triggers inside thinking are
+   * ignored, and with a `budget` the span is closed for the model (by generating `closeWith`
+   * as if the model had) once it has used that many tokens.
+   */
+  thinking?: ThinkingMarkers & { budget?: number; closeWith?: string };
   /** Aborting stops queued, prefilling or generating work and frees the slot with its cache kept. */
   signal?: AbortSignal;
 }
@@ -43,7 +52,13 @@ export type OutputConstraint =
   /** JSON matching a schema; an unsupported or invalid schema is an `invalid_request` ApiError. */
   | { type: 'json_schema'; schema: Record<string, unknown> }
   /** A llama.cpp GBNF grammar. */
-  | { type: 'gbnf'; grammar: string };
+  | { type: 'gbnf'; grammar: string }
+  /**
+   * Free output until a trigger appears (outside thinking, unless `insideThinking`); from the
+   * trigger on, the grammar applies. The grammar must itself begin with the trigger text: the
+   * engine rewinds to where the trigger started and lets the grammar produce it again.
+   */
+  | { type: 'lazy_gbnf'; grammar: string; triggers: Trigger[]; insideThinking?: boolean };
 
 export interface CompletionUsage {
   promptTokens: number;
