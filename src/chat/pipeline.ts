@@ -75,6 +75,11 @@ export class ChatPipeline implements ChatService {
     });
   }
 
+  /** Prompt tokens of the request: the same rendering and tokenizer as `generate`. */
+  countTokens(request: ChatRequest): number {
+    return this.engine.countTokens(this.render(request));
+  }
+
   async *generate(request: ChatRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
     const choice = request.toolChoice?.type;
     if (choice === 'required' || choice === 'function') {

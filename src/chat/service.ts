@@ -18,4 +18,9 @@ export interface ChatService {
    * input, prompt too long, queue full) are thrown as ApiError from the first `next()`.
    */
   generate(request: ChatRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
+  /**
+   * Exact number of prompt tokens the request renders to (template, system, tools included),
+   * as `generate` would evaluate it (Anthropic count_tokens). Throws ApiError on bad input.
+   */
+  countTokens(request: ChatRequest): number;
 }

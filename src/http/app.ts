@@ -4,6 +4,8 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { isAnthropicPath, toAnthropicError } from '../api/anthropic/errors.js';
+import { anthropicRoutes } from '../api/anthropic/routes.js';
 import { toOpenAIError } from '../api/openai/errors.js';
 import { openaiRoutes } from '../api/openai/routes.js';
 import type { ChatService, ChatServiceInfo } from '../chat/service.js';
@@ -32,6 +34,11 @@ export class ServerState implements ChatService {
   generate(request: ChatRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
     if (!this.chat) throw new ApiError('unavailable', 'The model is still loading; retry shortly.', { retryAfter: 5 });
     return this.chat.generate(request, signal);
+  }
+
+  countTokens(request: ChatRequest): number {
+    if (!this.chat) throw new ApiError('unavailable', 'The model is still loading; retry shortly.', { retryAfter: 5 });
+    return this.chat.countTokens(request);
   }
 }
 
@@ -80,12 +87,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(openaiRoutes({ chat: options.state, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));
+  await app.register(anthropicRoutes({ chat: options.state }));
 
   app.setNotFoundHandler(async (request) => {
     throw new ApiError('not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`);
   });
   app.setErrorHandler((error, request, reply) => {
-    const mapped = toOpenAIError(error);
+    // Each API answers in its own envelope, also for errors raised outside its plugin (404s).
+    const mapped = isAnthropicPath(request.url) ? toAnthropicError(error) : toOpenAIError(error);
     if (mapped.unexpected) request.log.error({ err: error }, 'request failed');
     void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
   });

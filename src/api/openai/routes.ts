@@ -8,6 +8,9 @@ import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
 import { ApiError } from '../../errors.js';
 import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { anthropicErrorBody } from '../anthropic/errors.js';
+import { anthropicModel, anthropicModelList, wantsAnthropic } from '../anthropic/models.js';
+import type { ModelInfoWire, ModelListWire } from '../anthropic/wire.js';
 import { completionId } from './common.js';
 import { toOpenAIError } from './errors.js';
 import { toChatRequest } from './request.js';
@@ -41,12 +44,19 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
       void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
     });
 
-    fastify.get('/v1/models', async (): Promise<ModelList> => ({ object: 'list', data: [modelObject()] }));
+    // Anthropic clients (they always send `anthropic-version`) get Anthropic's list shape.
+    fastify.get('/v1/models', async (request): Promise<ModelList | ModelListWire> =>
+      wantsAnthropic(request.headers) ? anthropicModelList(deps.chat.info) : { object: 'list', data: [modelObject()] },
+    );
 
     // Wildcard rather than `:id` so ids with a slash (`org/name`) still get an OpenAI-style 404.
-    fastify.get('/v1/models/*', async (request): Promise<ModelObject> => {
+    fastify.get('/v1/models/*', async (request, reply): Promise<ModelObject | ModelInfoWire | FastifyReply> => {
       const id = (request.params as { '*'?: string })['*'] ?? '';
       const model = modelObject();
+      if (wantsAnthropic(request.headers)) {
+        if (id === model.id) return anthropicModel(deps.chat.info);
+        return reply.code(404).send(anthropicErrorBody(new ApiError('not_found', `model: ${id}`)));
+      }
       if (id !== model.id) {
         throw new ApiError('not_found', `The model '${id}' does not exist`, { param: 'model', code: 'model_not_found' });
       }

@@ -20,6 +20,7 @@ export function fakeChat(script: Script): FakeChat {
       calls.push({ request, signal });
       return script(request, signal);
     },
+    countTokens: (request) => JSON.stringify(request.messages).length,
   };
 }
 

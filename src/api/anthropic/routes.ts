@@ -1,0 +1,163 @@
+// Anthropic Messages routes: POST /v1/messages (stream and not) and
+// POST /v1/messages/count_tokens. Thin: validate → ChatRequest → ChatService → converter →
+// JSON or SSE. Every error on these routes leaves in Anthropic's envelope (plugin-level error
+// handler). Paths match whatever the query string (Claude Code posts `/v1/messages?beta=true`).
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatService } from '../../chat/service.js';
+import type { GenerationEvent } from '../../chat/types.js';
+import { ApiError } from '../../errors.js';
+import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { newMessageId, newToolUseId } from './common.js';
+import { toAnthropicError } from './errors.js';
+import { toChatRequest, toCountRequest } from './request.js';
+import { collectMessage } from './response.js';
+import { parseCountTokensBody, parseMessagesBody } from './schema.js';
+import { MessageStreamConverter, type StreamMeta } from './stream.js';
+import type { CountTokensResult, Message, StreamEvent } from './wire.js';
+
+export interface AnthropicRoutesDeps {
+  chat: ChatService;
+  /** Default: a random `msg_01…` id. */
+  newMessageId?(): string;
+  /** Default: a random `toolu_01…` id. */
+  newToolUseId?(): string;
+  /** Interval of `ping` events while streaming; 0 disables. Default 5 000 ms. */
+  pingIntervalMs?: number;
+  /**
+   * A request still waiting for a slot after this long gets its 200 and SSE headers anyway, and
+   * pings until generation starts, so no client sits on a silent connection. Errors after that
+   * arrive as an `error` event. Default 1 000 ms.
+   */
+  openStreamAfterMs?: number;
+}
+
+// Claude Code gives up on a stream that stays silent; Anthropic pings every few seconds too.
+const DEFAULT_PING_MS = 5_000;
+const DEFAULT_OPEN_AFTER_MS = 1_000;
+
+export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
+  const pingMs = deps.pingIntervalMs ?? DEFAULT_PING_MS;
+  const openAfterMs = deps.openStreamAfterMs ?? DEFAULT_OPEN_AFTER_MS;
+  const messageId = deps.newMessageId ?? newMessageId;
+  const toolUseId = deps.newToolUseId ?? newToolUseId;
+
+  return async (fastify) => {
+    fastify.setErrorHandler((err, request, reply) => {
+      const mapped = toAnthropicError(err);
+      if (mapped.unexpected) request.log.error({ err }, 'messages request failed');
+      if (reply.sent || reply.raw.headersSent) return;
+      void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
+    });
+
+    fastify.post('/v1/messages/count_tokens', async (request): Promise<CountTokensResult> => {
+      const body = parseCountTokensBody(request.body);
+      const chatRequest = toCountRequest(body, { id: messageId() });
+      return { input_tokens: deps.chat.countTokens(chatRequest) };
+    });
+
+    fastify.post('/v1/messages', async (request, reply): Promise<Message | FastifyReply> => {
+      const body = parseMessagesBody(request.body);
+      const id = messageId();
+      const chatRequest = toChatRequest(body, { id });
+      const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };
+
+      if (body.stream !== true) {
+        const watch = watchClientDisconnect(reply.raw);
+        try {
+          return await collectMessage(deps.chat.generate(chatRequest, watch.signal), meta);
+        } catch (err) {
+          if (watch.signal.aborted) return abandon(reply);
+          throw err;
+        } finally {
+          watch.dispose();
+        }
+      }
+
+      const sse = new SseWriter(reply);
+      const events = deps.chat.generate(chatRequest, sse.signal)[Symbol.asyncIterator]();
+      const pending = events.next();
+      let first: IteratorResult<GenerationEvent> | undefined;
+      try {
+        // Errors that come quickly (bad input, prompt too long, queue full) are plain JSON
+        // errors with their status: nothing has been sent yet.
+        first = await firstWithin(pending, openAfterMs);
+      } catch (err) {
+        if (sse.signal.aborted) return abandon(reply);
+        throw err;
+      }
+      const converter = new MessageStreamConverter(meta);
+      await streamEvents(request, sse, events, first ?? pending, converter, pingMs);
+      return reply;
+    });
+  };
+}
+
+/** The first result if it settles within `ms`, else undefined (a rejection within `ms` rethrows). */
+async function firstWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Write the SSE stream from the first event on. Never throws: failures become an `error` event. */
+async function streamEvents(
+  request: FastifyRequest,
+  sse: SseWriter,
+  events: AsyncIterator<GenerationEvent>,
+  first: IteratorResult<GenerationEvent> | Promise<IteratorResult<GenerationEvent>>,
+  converter: MessageStreamConverter,
+  pingMs: number,
+): Promise<void> {
+  sse.open();
+  if (pingMs > 0) sse.startPings(pingMs, (writer) => writer.writeEvent({ type: 'ping' }, 'ping'));
+  const send = async (list: StreamEvent[]) => {
+    for (const event of list) await sse.writeEvent(event, event.type);
+  };
+  let result: IteratorResult<GenerationEvent> | undefined;
+  try {
+    result = await first;
+    while (!result.done) {
+      if (!converter.finished) {
+        await send(converter.push(result.value));
+        // Let the client go right away; keep draining below so the producer finishes cleanly.
+        if (converter.finished) sse.close();
+      }
+      if (sse.signal.aborted) break;
+      result = await events.next();
+    }
+    if (!converter.finished && !sse.closed) throw new ApiError('internal', 'The generation ended without a result');
+  } catch (err) {
+    if (sse.signal.aborted) {
+      request.log.info('client disconnected during a messages stream');
+    } else if (converter.finished) {
+      request.log.warn({ err }, 'message generation failed after its stream was complete');
+    } else {
+      const mapped = toAnthropicError(err);
+      if (mapped.unexpected) request.log.error({ err }, 'messages stream failed');
+      await sse.writeEvent(mapped.body, 'error');
+    }
+  } finally {
+    sse.close();
+    if (result === undefined || !result.done) {
+      // The client left (or we failed) mid-generation: stop the producer. The aborted signal
+      // already tells it to stop; return() runs its cleanup.
+      void Promise.resolve()
+        .then(() => events.return?.())
+        .catch(() => {});
+    }
+  }
+}
+
+/** The client is gone: there is nobody to answer; make sure Fastify does not try. */
+function abandon(reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  if (!reply.raw.destroyed) reply.raw.destroy();
+  return reply;
+}
