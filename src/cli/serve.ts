@@ -63,7 +63,7 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Serve a GGUF model over the OpenAI Chat Completions API')
+    .description('Serve a GGUF model over the Anthropic Messages and OpenAI Chat Completions APIs')
     .option('-m, --model <path>', 'GGUF file, folder holding one, or a path under models/')
     .option('--mock', 'serve scripted answers without loading a model (for testing clients)')
     .option('--mock-script <file>', 'JSON file of scripted mock responses (with --mock)')
@@ -173,7 +173,7 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createCliLogger(options.logLevel);
   const server = await startServer(options, logger);
-  process.stderr.write(`llama-bridge serving ${server.engine.info.name} at ${server.url} (OpenAI API: ${server.url}/v1)\n`);
+  process.stderr.write(`llama-bridge serving ${server.engine.info.name} at ${server.url} (Anthropic and OpenAI APIs under ${server.url}/v1)\n`);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       logger.info({ signal }, 'shutting down: no new requests, letting in-flight requests finish');

@@ -1,0 +1,34 @@
+// Where each family's thinking starts and ends in raw output, for the engine: to keep tool-call
+// triggers out of thinking, to enforce a reasoning budget, and to let a forced tool call wait
+// until thinking is over. (The parsers split thinking out on their own; this is the engine's view.)
+
+import type { ThinkingMarkers } from '../engine/types.js';
+import { forcedOpenTail } from './parsers/think.js';
+import type { FamilyId } from './parsers/types.js';
+
+export interface FamilyThinking extends ThinkingMarkers {
+  /** What to write in for the model when its budget runs out (closes thinking, opens the answer). */
+  closeWith: string;
+}
+
+const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
+  generic: { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
+  hermes: { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
+  glm45: { open: '<think>', close: '</think>', closeWith: '</think>\n' },
+  'deepseek-r1': { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
+  'deepseek-v3.1': { open: '<think>', close: '</think>', closeWith: '</think>' },
+  'kimi-k2': { open: '<think>', close: '</think>', closeWith: '</think>' },
+  'minimax-m2': { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
+  mistral: { open: '[THINK]', close: '[/THINK]', closeWith: '[/THINK]' },
+  'gpt-oss': { open: '<|channel|>analysis<|message|>', close: '<|end|>', closeWith: '<|end|><|start|>assistant<|channel|>final<|message|>' },
+};
+
+/** The family's thinking markers for this prompt, or undefined when the model cannot think. */
+export function thinkingMarkers(family: FamilyId, prompt: string, templateThinks: boolean): FamilyThinking | undefined {
+  const markers = MARKERS[family];
+  if (!markers) return undefined;
+  // gpt-oss always has an analysis channel; for the rest, a template without thinking means
+  // `<think>` in the output is plain text (as the parsers treat it).
+  if (family !== 'gpt-oss' && !templateThinks) return undefined;
+  return { ...markers, startOpen: forcedOpenTail(prompt, markers.open) !== undefined };
+}
