@@ -94,8 +94,12 @@ export class ChatPipeline implements ChatService {
       ...(request.tools ? { tools: request.tools } : {}),
       templateThinks: this.templateThinks,
       newToolCallId,
-      warn: (message, details) => this.logger.warn({ requestId: request.id, family: this.family, ...details }, message),
+      warn: (message, details) => {
+        this.logger.warn({ requestId: request.id, family: this.family, ...details }, message);
+        request.trace?.note(message, details);
+      },
     });
+    request.trace?.prompt(prompt, { family: this.family, tools: request.tools?.length ?? 0, toolChoice: request.toolChoice?.type ?? 'auto' });
     const combined = this.shutdownSignal ? AbortSignal.any([signal, this.shutdownSignal]) : signal;
     const completion = this.engine.complete({
       id: request.id,
@@ -111,13 +115,16 @@ export class ChatPipeline implements ChatService {
       switch (event.type) {
         case 'accepted':
           this.logger.debug({ requestId: request.id, ...event }, 'request accepted');
+          request.trace?.promptDetails({ promptTokens: event.promptTokens, reusedTokens: event.cachedTokens, route: `slot ${event.slot}` });
           yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, route: `slot ${event.slot}` };
           break;
         case 'text':
-          yield* this.checked(parser.push(event.text), checker, request.id);
+          request.trace?.rawOutput(event.text);
+          yield* this.checked(parser.push(event.text), checker, request);
           break;
         case 'done': {
-          yield* this.checked(parser.finish(), checker, request.id);
+          yield* this.checked(parser.finish(), checker, request);
+          request.trace?.promptDetails({ completionTokens: event.usage.completionTokens, stop: event.stop });
           const stop = parser.toolCalls > 0 && event.stop === 'end' ? 'tool_calls' : event.stop;
           yield {
             type: 'done',
@@ -132,10 +139,14 @@ export class ChatPipeline implements ChatService {
   }
 
   /** Pass parsed events on unchanged, logging calls that do not fit the offered tools. */
-  private *checked(events: ParsedEvent[], checker: ToolArgumentChecker | undefined, requestId: string): Generator<ParsedEvent> {
+  private *checked(events: ParsedEvent[], checker: ToolArgumentChecker | undefined, request: ChatRequest): Generator<ParsedEvent> {
     for (const event of events) {
       const problem = checker?.observe(event);
-      if (problem) this.logger.warn({ requestId, tool: problem.name }, `tool call passed on as generated: ${problem.problem}`);
+      if (problem) {
+        const message = `tool call passed on as generated: ${problem.problem}`;
+        this.logger.warn({ requestId: request.id, tool: problem.name }, message);
+        request.trace?.note(message, { tool: problem.name });
+      }
       yield event;
     }
   }

@@ -83,8 +83,25 @@ export interface ChatRequest {
    * (Anthropic `thinking.budget_tokens`); 0 turns thinking off. Unset: no limit.
    */
   reasoningBudget?: number;
+  /** Set under `--debug`: receives the prompt, raw output and notes. */
+  trace?: GenerationTrace;
   /** Extra variables for the chat template (OpenAI `chat_template_kwargs`, e.g. enable_thinking). */
   templateKwargs?: Record<string, unknown>;
+}
+
+/** Details shown with the rendered prompt in a debug trace. */
+export type PromptInfo = Record<string, string | number | boolean | undefined>;
+
+/** Where the pipeline reports what it did for a request under `--debug` (see src/debug/trace.ts). */
+export interface GenerationTrace {
+  /** The rendered prompt, exactly as it is tokenized. */
+  prompt(text: string, info?: PromptInfo): void;
+  /** More prompt details once known (token counts, cache route, reused tokens). */
+  promptDetails(info: PromptInfo): void;
+  /** Raw model output, markup included, as generated. */
+  rawOutput(text: string): void;
+  /** Something the parser or pipeline could not handle as expected (e.g. unparseable tool arguments). */
+  note(message: string, details?: Record<string, unknown>): void;
 }
 
 export interface Usage {

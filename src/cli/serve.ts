@@ -3,6 +3,7 @@
 
 import { Option, type Command } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type pino from 'pino';
 import { detectFamily } from '../chat/parsers/detect.js';
 import { FAMILY_IDS, type FamilyId } from '../chat/parsers/types.js';
@@ -12,6 +13,7 @@ import { LlamaEngine } from '../engine/llama-engine.js';
 import { loadMockScript, MockEngine } from '../engine/mock-engine.js';
 import { resolveModelPath } from '../engine/model-path.js';
 import type { Engine } from '../engine/types.js';
+import { DebugTraces } from '../debug/trace.js';
 import { FatalError } from '../errors.js';
 import { createApp, ServerState } from '../http/app.js';
 import { isLoopbackHost } from '../http/security.js';
@@ -44,6 +46,9 @@ export interface ServeOptions {
   mmap: boolean;
   logLevel: string;
   shutdownGraceMs: number;
+  /** Keep four snapshots per request under `debugDir` and log verbosely. */
+  debug?: boolean;
+  debugDir?: string;
 }
 
 /** The flag defaults, for code (tests, benchmarks) that starts a server without the CLI. */
@@ -84,10 +89,12 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--chat-format <family>', 'output syntax to parse (tool calls, thinking); default: detected from the chat template').choices(FAMILY_IDS))
     .addOption(new Option('--reasoning-format <format>', 'auto: split thinking into reasoning_content; none: leave it in the text').choices(['auto', 'none'] as const).default('auto' as const))
     .option('--no-mmap', 'read the whole model into memory instead of memory-mapping it')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(['trace', 'debug', 'info', 'warn', 'error']))
+    .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
+    .option('--debug-dir <dir>', 'where --debug writes its snapshots', 'logs')
     .addOption(new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish').default(10_000).argParser(intOption('--shutdown-grace-ms', 0)))
     .action(async (options) => {
-      await serve(options as ServeOptions);
+      await serve({ ...options, logLevel: options.logLevel ?? (options.debug ? 'debug' : 'info') } as ServeOptions);
     });
 }
 
@@ -123,8 +130,10 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
     host: options.host,
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     ...(options.cors ? { corsOrigins: options.cors.split(',').map((origin) => origin.trim()) } : {}),
+    ...(options.debug ? { debugTraces: new DebugTraces(resolve(options.debugDir ?? 'logs'), [options.apiKey, process.env.HF_TOKEN]) } : {}),
     logger,
   });
+  if (options.debug) logger.info({ dir: resolve(options.debugDir ?? 'logs') }, 'debug: keeping four snapshots per request');
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

@@ -10,6 +10,8 @@ import { toOpenAIError } from '../api/openai/errors.js';
 import { openaiRoutes } from '../api/openai/routes.js';
 import type { ChatService, ChatServiceInfo } from '../chat/service.js';
 import type { ChatRequest, GenerationEvent } from '../chat/types.js';
+import { installDebugTraces } from '../debug/http.js';
+import type { DebugTraces } from '../debug/trace.js';
 import { ApiError } from '../errors.js';
 import { checkApiKey, isLoopbackHost, hostAllowed } from './security.js';
 
@@ -50,6 +52,8 @@ export interface AppOptions {
   /** Allowed CORS origins ('*' for any); CORS is off when empty. */
   corsOrigins?: string[];
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  /** `--debug`: four snapshots per API request. */
+  debugTraces?: DebugTraces;
   bodyLimit?: number;
 }
 
@@ -78,12 +82,20 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(cors, { origin: any ? true : options.corsOrigins, allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'anthropic-version', 'anthropic-beta'] });
   }
 
+  if (options.debugTraces) installDebugTraces(app, options.debugTraces);
+
   app.head('/', async (_request, reply) => reply.code(200).send());
   app.get('/', async () => ({ name: 'llama-bridge', status: options.state.status }));
   app.get('/health', async (_request, reply) => {
     const { status } = options.state;
     if (status !== 'ready') return reply.code(503).send({ status, error: status === 'loading' ? 'model is loading' : 'model failed to load' });
     return { status: 'ok' };
+  });
+  // The part of llama-server's /props that clients read: `llama-bridge cc` sizes Claude Code's
+  // auto-compaction from n_ctx (context tokens per slot).
+  app.get('/props', async () => {
+    const { modelName, slotContextSize } = options.state.info;
+    return { model: modelName, n_ctx: slotContextSize, default_generation_settings: { n_ctx: slotContextSize } };
   });
 
   await app.register(openaiRoutes({ chat: options.state, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));

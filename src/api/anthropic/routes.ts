@@ -59,7 +59,7 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
     fastify.post('/v1/messages', async (request, reply): Promise<Message | FastifyReply> => {
       const body = parseMessagesBody(request.body);
       const id = messageId();
-      const chatRequest = toChatRequest(body, { id });
+      const chatRequest = { ...toChatRequest(body, { id }), ...(request.trace ? { trace: request.trace } : {}) };
       const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };
 
       if (body.stream !== true) {

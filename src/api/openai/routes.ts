@@ -66,7 +66,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
     fastify.post('/v1/chat/completions', async (request, reply) => {
       const body = parseChatCompletionBody(request.body);
       const requestId = deps.newId();
-      const chatRequest = toChatRequest(body, { id: requestId, defaultModel: deps.chat.info.modelName });
+      const chatRequest = { ...toChatRequest(body, { id: requestId, defaultModel: deps.chat.info.modelName }), ...(request.trace ? { trace: request.trace } : {}) };
       const meta: ResponseMeta = {
         id: completionId(requestId),
         model: chatRequest.model,
