@@ -1,0 +1,199 @@
+// The grammar of one tool's arguments: a JSON object (most families) or a sequence of XML
+// parameters with raw-text values (Qwen3-Coder, GLM-4.5, MiniMax-M2), constrained to the
+// tool's JSON schema as far as node-llama-cpp's converter can enforce it.
+
+import { schemaForGrammar } from '../json-schema.js';
+import { isPlainObject } from '../parsers/hermes.js';
+import { parameterTypes } from '../parsers/qwen3-coder.js';
+import type { ToolDefinition } from '../types.js';
+import { boundJsonNumbers, charClass, excludeFromJsonStrings, literal, renameRules, stripJsonTrailer, textExcluding } from './gbnf.js';
+
+export type JsonSchemaGrammar = (schema: Record<string, unknown>) => Promise<string>;
+
+export interface ArgumentsGrammar {
+  /** GBNF rules, all named with the tool's prefix. */
+  rules: string;
+  /** The rule matching the arguments. */
+  rule: string;
+  /**
+   * The schema could not be (fully) enforced: JSON families admit any object; XML families
+   * admit any parameters, or raw text for a parameter the raw-text rules cannot restrict.
+   */
+  unconstrained: boolean;
+}
+
+/** Any JSON object, in node-llama-cpp's own rules (`{type: object}` alone admits only `{}`). */
+const ANY_OBJECT = { type: 'object', additionalProperties: true };
+
+/**
+ * The tool's parameter schema as the grammar converter should see it, or undefined when it
+ * cannot be enforced (a keyword outside the converter's subset, or a top level that is not
+ * an object schema).
+ */
+export function enforceableSchema(parameters: Record<string, unknown>): Record<string, unknown> | undefined {
+  let schema: Record<string, unknown>;
+  try {
+    schema = schemaForGrammar(parameters, 'tools');
+  } catch {
+    return undefined;
+  }
+  const combinators = ['oneOf', 'enum', 'const', '$ref'].some((key) => key in schema);
+  if (schema.type === undefined && !combinators) schema = { ...schema, type: 'object' };
+  if (schema.type !== 'object') return undefined;
+  // JSON Schema's `{type: object}` is any object, but node-llama-cpp's converter reads a
+  // missing `properties` as "no properties". An explicit `properties` (even `{}`) is kept closed.
+  if (!('properties' in schema) && !('additionalProperties' in schema)) schema = { ...schema, additionalProperties: true };
+  return schema;
+}
+
+/** node-llama-cpp's grammar for a schema, embedded: trailer gone, strings and numbers tightened, rules prefixed. */
+async function embeddedJson(
+  schema: Record<string, unknown>,
+  prefix: string,
+  jsonSchemaGrammar: JsonSchemaGrammar,
+  excluded: readonly string[],
+): Promise<{ rules: string; rule: string }> {
+  const gbnf = boundJsonNumbers(excludeFromJsonStrings(stripJsonTrailer(await jsonSchemaGrammar(schema)), excluded));
+  return { rules: renameRules(gbnf.trim(), prefix), rule: `${prefix}root` };
+}
+
+/**
+ * JSON object arguments. `excluded`: texts JSON strings may not contain (the family's closing
+ * markup, which would end the call early in the parser).
+ */
+export async function jsonArguments(
+  tool: ToolDefinition,
+  prefix: string,
+  jsonSchemaGrammar: JsonSchemaGrammar,
+  excluded: readonly string[],
+): Promise<ArgumentsGrammar> {
+  const schema = enforceableSchema(tool.parameters);
+  if (schema) {
+    try {
+      return { ...(await embeddedJson(schema, prefix, jsonSchemaGrammar, excluded)), unconstrained: false };
+    } catch {
+      // The converter rejected it after all: fall through to any object.
+    }
+  }
+  return { ...(await embeddedJson(ANY_OBJECT, prefix, jsonSchemaGrammar, excluded)), unconstrained: true };
+}
+
+/** How one family writes an XML argument. */
+export interface XmlArgumentSyntax {
+  /** Markup before the parameter name (`<parameter=`). */
+  nameBefore: string;
+  /** Markup between the name and the value (`>\n`). */
+  nameAfter: string;
+  /** Markup after the value (and before the next parameter or the call's end). */
+  close: string;
+  /** Texts a raw value may not contain (its closing markup and the call's). */
+  excluded: readonly string[];
+}
+
+/** Parameter names the XML syntaxes cannot carry (the parsers split on these characters). */
+const BAD_XML_NAME = /[<>"\n]/;
+
+/**
+ * XML arguments: the schema's parameters in schema order, each required one once and each
+ * optional one at most once. A value is raw text when the schema allows strings (the parsers keep it a
+ * string), else JSON matching the parameter's schema (the parsers type it).
+ */
+export async function xmlArguments(
+  tool: ToolDefinition,
+  prefix: string,
+  syntax: XmlArgumentSyntax,
+  jsonSchemaGrammar: JsonSchemaGrammar,
+): Promise<ArgumentsGrammar> {
+  const rules: string[] = [];
+  const freeText = `${prefix}text`;
+  const withFreeText = (): string => rules.concat(rules.some((rule) => rule.includes(`${freeText} `)) ? [textExcluding(freeText, syntax.excluded)] : []).join('\n');
+  const schema = enforceableSchema(tool.parameters);
+  const properties = isPlainObject(schema?.properties) ? schema.properties : undefined;
+  const names = properties ? Object.keys(properties) : [];
+  const fallback = !schema || 'oneOf' in schema || names.some((name) => BAD_XML_NAME.test(name));
+  if (fallback || (!properties && schema.additionalProperties !== false)) {
+    // Any parameters with raw values: exact for a schema that allows any object, the
+    // fallback otherwise (named as in the schema when it names them).
+    const declared = isPlainObject(tool.parameters.properties)
+      ? Object.keys(tool.parameters.properties).filter((name) => !BAD_XML_NAME.test(name))
+      : [];
+    const nameRule = declared.length > 0 ? declared.map(literal).join(' | ') : '[a-zA-Z_] [a-zA-Z0-9_.-]*';
+    const param = `${prefix}param`;
+    rules.push(`${param} ::= ${xmlParam(syntax, `( ${nameRule} )`, freeText)}`);
+    rules.push(`${prefix}args ::= ${param}*`);
+    return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: fallback };
+  }
+  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : []);
+  const sequence: string[] = [];
+  // A required parameter the schema does not describe cannot be written.
+  let exact = [...required].every((name) => names.includes(name));
+  for (const [index, name] of names.entries()) {
+    const { value, exact: valueExact } = await xmlValue(tool, name, properties![name], schema, `${prefix}p${index}-`, freeText, syntax.excluded, jsonSchemaGrammar, rules);
+    exact &&= valueExact;
+    const rule = `${prefix}p${index}`;
+    rules.push(`${rule} ::= ${xmlParam(syntax, literal(name), value)}`);
+    sequence.push(required.has(name) ? rule : `${rule}?`);
+  }
+  rules.push(`${prefix}args ::= ${sequence.length > 0 ? sequence.join(' ') : '""'}`);
+  return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: !exact };
+}
+
+/** One parameter: `name` and `value` are GBNF sequences. */
+function xmlParam(syntax: XmlArgumentSyntax, name: string, value: string): string {
+  return `${literal(syntax.nameBefore)} ${name} ${literal(syntax.nameAfter)} ${value} ${literal(syntax.close)}`;
+}
+
+/** Keywords that do not restrict values. */
+const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
+
+/** Whether a property schema restricts values with more than the keywords in `allowed`. */
+const restricts = (property: Record<string, unknown>, allowed: readonly string[]): boolean =>
+  Object.keys(property).some((key) => !ANNOTATIONS.has(key) && !allowed.includes(key));
+
+/**
+ * The grammar (a sequence) for one XML parameter value. `exact` is false when the schema
+ * says more than the grammar enforces (raw text for a schema the raw-text rule cannot express).
+ */
+async function xmlValue(
+  tool: ToolDefinition,
+  name: string,
+  propertySchema: unknown,
+  schema: Record<string, unknown>,
+  prefix: string,
+  freeText: string,
+  excluded: readonly string[],
+  jsonSchemaGrammar: JsonSchemaGrammar,
+  rules: string[],
+): Promise<{ value: string; exact: boolean }> {
+  // The same type analysis the parsers use to turn the raw value into JSON.
+  const types = parameterTypes([{ ...tool, parameters: schema }], tool.name, name);
+  const property = isPlainObject(propertySchema) ? propertySchema : {};
+  if (types === undefined) {
+    // Any text becomes a valid value of a schema without restrictions.
+    return { value: freeText, exact: !restricts(property, []) };
+  }
+  if (types.has('string') && types.size > 1) {
+    // Mixed: any text converts to some allowed type or stays a string.
+    return { value: freeText, exact: !restricts(property, ['type']) };
+  }
+  if (types.has('string')) {
+    const values = Array.isArray(property.enum) ? property.enum : 'const' in property ? [property.const] : undefined;
+    if (values) {
+      const strings = values.filter((value): value is string => typeof value === 'string');
+      if (strings.length === 0) return { value: freeText, exact: false };
+      return { value: `( ${strings.map(literal).join(' | ')} )`, exact: strings.length === values.length && !restricts(property, ['type', 'enum', 'const']) };
+    }
+    const min = typeof property.minLength === 'number' ? property.minLength : undefined;
+    const max = typeof property.maxLength === 'number' ? property.maxLength : undefined;
+    const exact = !restricts(property, ['type', 'minLength', 'maxLength']);
+    // A bounded string: a bound and an exclusion do not compose in GBNF, so raw characters
+    // without `<`: no closing markup can appear.
+    if (min !== undefined || max !== undefined) return { value: `${charClass('<', true)}{${min ?? 0},${max ?? ''}}`, exact };
+    return { value: freeText, exact };
+  }
+  // Not a string: JSON of the parameter's schema, sharing the tool's definitions.
+  const defs = schema.$defs;
+  const sub = await embeddedJson({ ...property, ...(defs ? { $defs: defs } : {}) }, prefix, jsonSchemaGrammar, excluded);
+  rules.push(sub.rules);
+  return { value: sub.rule, exact: true };
+}

@@ -1,0 +1,196 @@
+// Each family's native tool-call markup, written to match what our parser for that family
+// (src/chat/parsers/) turns into tool calls. GBNF is built from sequences: `call(name, args)`
+// gets the tool name and the rule name of its arguments and returns the sequence of one call;
+// `calls(call)` gets the rule name matching one call of any tool and returns one or more.
+
+import type { FamilyId } from '../parsers/types.js';
+import type { XmlArgumentSyntax } from './arguments.js';
+import { literal } from './gbnf.js';
+
+export interface Trigger {
+  text: string;
+  /** Only at the very start of the output (after whitespace). */
+  atStart?: boolean;
+}
+
+export interface FamilySyntax {
+  /** JSON arguments (with texts JSON strings may not contain: the closing markup), or XML arguments. */
+  args: { kind: 'json'; excluded: readonly string[] } | { kind: 'xml'; syntax: XmlArgumentSyntax };
+  /** One call of the named tool. */
+  call(name: string, args: string): string;
+  /** One or more calls (`parallel`) or exactly one, given the rule of one call. */
+  calls(call: string, parallel: boolean): string;
+  triggers(names: readonly string[]): Trigger[];
+}
+
+/** Mistral's two call syntaxes: `[TOOL_CALLS]name[ARGS]{…}` (Small 3.2, Devstral, Ministral 3) or `[TOOL_CALLS][{…}]` (Nemo). */
+export type MistralSyntax = 'args' | 'array';
+
+/** Which Mistral call syntax a chat template writes. */
+export function mistralSyntaxOf(templateSource: string): MistralSyntax {
+  return templateSource.includes('[ARGS]') ? 'args' : 'array';
+}
+
+/** `first (sep call)*`, or just `first` without parallel calls. */
+const repeat = (first: string, call: string, sep: string, parallel: boolean): string =>
+  parallel ? `${first} ( ${sep ? `${literal(sep)} ` : ''}${call} )*` : first;
+
+/** `{"name": "NAME", "<key>": ARGS` as JSON text (the name JSON-escaped). */
+const jsonHead = (name: string, key: string): string => `{"name": ${JSON.stringify(name)}, "${key}": `;
+
+// Hermes and the generic fallback: `<tool_call>\n{json}\n</tool_call>`, calls separated by a newline.
+const HERMES: FamilySyntax = {
+  args: { kind: 'json', excluded: ['</tool_call>'] },
+  call: (name, args) => `${literal(`<tool_call>\n${jsonHead(name, 'arguments')}`)} ${args} ${literal('}\n</tool_call>')}`,
+  calls: (call, parallel) => repeat(call, call, '\n', parallel),
+  triggers: () => [{ text: '<tool_call>' }],
+};
+
+// Qwen3-Coder: `<tool_call>\n<function=NAME>\n<parameter=P>\nVALUE\n</parameter>\n</function>\n</tool_call>`.
+// Like llama.cpp (and our parser), the first call may omit `<tool_call>\n` for a known tool name.
+const QWEN3_CODER: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<parameter=',
+      nameAfter: '>\n',
+      close: '\n</parameter>\n',
+      excluded: ['</parameter>', '</tool_call>'],
+    },
+  },
+  call: (name, args) => `${literal(`<function=${name}>\n`)} ${args} ${literal('</function>\n</tool_call>')}`,
+  calls: (call, parallel) => repeat(`${literal('<tool_call>\n')}? ${call}`, `${literal('<tool_call>\n')} ${call}`, '\n', parallel),
+  triggers: (names) => [{ text: '<tool_call>' }, ...names.map((name) => ({ text: `<function=${name}>` }))],
+};
+
+// GLM-4.5/4.6: `<tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>\n</tool_call>`.
+const GLM45: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<arg_key>',
+      nameAfter: '</arg_key>\n<arg_value>',
+      close: '</arg_value>\n',
+      excluded: ['</arg_value>', '</tool_call>'],
+    },
+  },
+  call: (name, args) => `${literal(`<tool_call>${name}\n`)} ${args} ${literal('</tool_call>')}`,
+  calls: (call, parallel) => repeat(call, call, '\n', parallel),
+  triggers: () => [{ text: '<tool_call>' }],
+};
+
+// MiniMax-M2: one `<minimax:tool_call>` section holding the `<invoke>`s.
+const MINIMAX_M2: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<parameter name="',
+      nameAfter: '">',
+      close: '</parameter>\n',
+      excluded: ['</parameter>', '</invoke>', '</minimax:tool_call>'],
+    },
+  },
+  call: (name, args) => `${literal(`<invoke name="${name}">\n`)} ${args} ${literal('</invoke>')}`,
+  calls: (call, parallel) => `${literal('<minimax:tool_call>\n')} ${repeat(call, call, '\n', parallel)} ${literal('\n</minimax:tool_call>')}`,
+  triggers: () => [{ text: '<minimax:tool_call>' }],
+};
+
+// Kimi-K2: calls in a section, or (as the parser and llama.cpp allow) bare.
+const KIMI_K2: FamilySyntax = {
+  args: { kind: 'json', excluded: ['<|tool_call_end|>', '<|tool_calls_section_end|>'] },
+  call: (name, args) =>
+    `${literal(`<|tool_call_begin|>functions.${name}:`)} [0-9]{1,3} ${literal('<|tool_call_argument_begin|>')} ${args} ${literal('<|tool_call_end|>')}`,
+  calls: (call, parallel) => {
+    const sequence = repeat(call, call, '', parallel);
+    return `( ${literal('<|tool_calls_section_begin|>')} ${sequence} ${literal('<|tool_calls_section_end|>')} | ${sequence} )`;
+  },
+  triggers: () => [{ text: '<|tool_calls_section_begin|>' }, { text: '<|tool_call_begin|>' }],
+};
+
+// Llama 3.x: `{"name": "NAME", "parameters": {…}}` at the start of the output, or after
+// `<|python_tag|>`; several separated by newlines (the parser skips whitespace and `;`).
+const LLAMA3: FamilySyntax = {
+  args: { kind: 'json', excluded: [] },
+  call: (name, args) => `${literal('{"name":')} " "? ${literal(jsonHead(name, 'parameters').slice('{"name": '.length))} ${args} ${literal('}')}`,
+  calls: (call, parallel) => `${literal('<|python_tag|>')}? ${repeat(call, call, '\n', parallel)}`,
+  triggers: () => [{ text: '{"name"', atStart: true }, { text: '<|python_tag|>' }],
+};
+
+function mistral(syntax: MistralSyntax): FamilySyntax {
+  if (syntax === 'args') {
+    return {
+      args: { kind: 'json', excluded: [] },
+      call: (name, args) => `${literal(`[TOOL_CALLS]${name}[ARGS]`)} ${args}`,
+      calls: (call, parallel) => repeat(call, call, '', parallel),
+      triggers: () => [{ text: '[TOOL_CALLS]' }],
+    };
+  }
+  return {
+    args: { kind: 'json', excluded: [] },
+    // Nemo's template gives each call a 9-character alphanumeric id; the parser ignores it.
+    call: (name, args) => `${literal(jsonHead(name, 'arguments'))} ${args} ${literal(', "id": "')} [a-zA-Z0-9]{9} ${literal('"}')}`,
+    calls: (call, parallel) => `${literal('[TOOL_CALLS][')} ${repeat(call, call, ', ', parallel)} ${literal(']')}`,
+    triggers: () => [{ text: '[TOOL_CALLS]' }],
+  };
+}
+
+const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
+const DS_CALLS_END = '<｜tool▁calls▁end｜>';
+const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
+const DS_CALL_END = '<｜tool▁call▁end｜>';
+const DS_SEP = '<｜tool▁sep｜>';
+
+// DeepSeek R1: `function<｜tool▁sep｜>NAME\n```json\n{…}\n```` per call. Three backticks in a
+// JSON string would end the parser's fence early, so strings may not contain them either.
+const DEEPSEEK_R1: FamilySyntax = {
+  args: { kind: 'json', excluded: [DS_CALL_END, '```'] },
+  call: (name, args) => `${literal(`${DS_CALL_BEGIN}function${DS_SEP}${name}\n\`\`\`json\n`)} ${args} ${literal(`\n\`\`\`${DS_CALL_END}`)}`,
+  calls: (call, parallel) => `${literal(DS_CALLS_BEGIN)} ${repeat(call, call, '\n', parallel)} ${literal(DS_CALLS_END)}`,
+  triggers: () => [{ text: DS_CALLS_BEGIN }],
+};
+
+const DEEPSEEK_V31: FamilySyntax = {
+  args: { kind: 'json', excluded: [DS_CALL_END] },
+  call: (name, args) => `${literal(`${DS_CALL_BEGIN}${name}${DS_SEP}`)} ${args} ${literal(DS_CALL_END)}`,
+  calls: (call, parallel) => `${literal(DS_CALLS_BEGIN)} ${repeat(call, call, '', parallel)} ${literal(DS_CALLS_END)}`,
+  triggers: () => [{ text: DS_CALLS_BEGIN }],
+};
+
+// gpt-oss (Harmony): `<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{…}`.
+// One call per turn: `<|call|>` ends the turn, and it is an end-of-generation token, which
+// llama.cpp's grammar sampler never matches against a literal (it is only allowed once the
+// grammar is complete). So the grammar ends after the arguments; `<|call|>` as text is
+// optional for vocabularies where it is an ordinary token.
+const GPT_OSS: FamilySyntax = {
+  // The parser ends a message body at any of these.
+  args: { kind: 'json', excluded: ['<|end|>', '<|call|>', '<|return|>', '<|start|>'] },
+  call: (name, args) => `${literal(`${name} <|constrain|>json<|message|>`)} ${args}`,
+  calls: (call) => `${literal('<|channel|>commentary to=functions.')} ${call} ${literal('<|call|>')}?`,
+  triggers: () => [{ text: '<|channel|>commentary to=' }],
+};
+
+export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): FamilySyntax {
+  switch (family) {
+    case 'generic':
+    case 'hermes':
+      return HERMES;
+    case 'qwen3-coder':
+      return QWEN3_CODER;
+    case 'glm45':
+      return GLM45;
+    case 'minimax-m2':
+      return MINIMAX_M2;
+    case 'kimi-k2':
+      return KIMI_K2;
+    case 'llama3':
+      return LLAMA3;
+    case 'mistral':
+      return mistral(mistralSyntax);
+    case 'deepseek-r1':
+      return DEEPSEEK_R1;
+    case 'deepseek-v3.1':
+      return DEEPSEEK_V31;
+    case 'gpt-oss':
+      return GPT_OSS;
+  }
+}

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { FamilyId } from '../parsers/types.js';
+import type { ToolDefinition } from '../types.js';
+import { buildToolCallGrammar, mistralSyntaxOf, renameRules, type ToolCallGrammarOptions } from './index.js';
+
+/** Stands in for node-llama-cpp: `"ARGS"` for a schema with properties, `"ANY"` for any object, with node-llama-cpp's trailer. */
+const fakeJsonGrammar = async (schema: Record<string, unknown>): Promise<string> =>
+  `root ::= ${schema.properties ? '"ARGS"' : schema.type === 'integer' ? '"INT"' : '"ANY"'} "\\n\\n\\n\\n" [\\n]*`;
+
+const WEATHER: ToolDefinition = {
+  name: 'get_weather',
+  parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 9 } }, required: ['city'] },
+};
+
+async function grammar(family: FamilyId, overrides: Partial<ToolCallGrammarOptions> = {}) {
+  const result = await buildToolCallGrammar({ family, tools: [WEATHER], parallel: true, jsonSchemaGrammar: fakeJsonGrammar, ...overrides });
+  expect(result).toBeDefined();
+  return result!;
+}
+
+/** Every rule referenced is defined once, and there is no `root`. */
+function expectWellFormed(rules: string, calls: string) {
+  const defined = [...rules.matchAll(/^([a-zA-Z0-9-]+) ::=/gm)].map((match) => match[1]!);
+  expect(new Set(defined).size).toBe(defined.length);
+  expect(defined).not.toContain('root');
+  expect(defined).toContain(calls);
+  // renameRules marks exactly the rule names; every marked name must be defined.
+  const referenced = [...renameRules(rules, '\u0001').matchAll(/\u0001([a-zA-Z0-9-]+)/g)].map((match) => match[1]!);
+  for (const name of referenced) expect(defined, name).toContain(name);
+}
+
+describe('buildToolCallGrammar', () => {
+  it('returns undefined when no tool can be called', async () => {
+    expect(await buildToolCallGrammar({ family: 'hermes', tools: [], parallel: true, jsonSchemaGrammar: fakeJsonGrammar })).toBeUndefined();
+    expect(await buildToolCallGrammar({ family: 'hermes', tools: [WEATHER], only: 'nope', parallel: true, jsonSchemaGrammar: fakeJsonGrammar })).toBeUndefined();
+  });
+
+  // What each family's grammar admits, spelled out (the free-text rules left aside).
+  const CASES: Array<{ family: FamilyId; mistral?: 'args' | 'array'; triggers: unknown; calls: string; call: string }> = [
+    {
+      family: 'hermes',
+      triggers: [{ text: '<tool_call>' }],
+      calls: 'tc-call ( "\\n" tc-call )*',
+      call: '"<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-root "}\\n</tool_call>"',
+    },
+    {
+      family: 'generic',
+      triggers: [{ text: '<tool_call>' }],
+      calls: 'tc-call ( "\\n" tc-call )*',
+      call: '"<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-root "}\\n</tool_call>"',
+    },
+    {
+      family: 'qwen3-coder',
+      triggers: [{ text: '<tool_call>' }, { text: '<function=get_weather>' }],
+      calls: '"<tool_call>\\n"? tc-call ( "\\n" "<tool_call>\\n" tc-call )*',
+      call: '"<function=get_weather>\\n" tc-t0-args "</function>\\n</tool_call>"',
+    },
+    {
+      family: 'glm45',
+      triggers: [{ text: '<tool_call>' }],
+      calls: 'tc-call ( "\\n" tc-call )*',
+      call: '"<tool_call>get_weather\\n" tc-t0-args "</tool_call>"',
+    },
+    {
+      family: 'minimax-m2',
+      triggers: [{ text: '<minimax:tool_call>' }],
+      calls: '"<minimax:tool_call>\\n" tc-call ( "\\n" tc-call )* "\\n</minimax:tool_call>"',
+      call: '"<invoke name=\\"get_weather\\">\\n" tc-t0-args "</invoke>"',
+    },
+    {
+      family: 'kimi-k2',
+      triggers: [{ text: '<|tool_calls_section_begin|>' }, { text: '<|tool_call_begin|>' }],
+      calls: '( "<|tool_calls_section_begin|>" tc-call ( tc-call )* "<|tool_calls_section_end|>" | tc-call ( tc-call )* )',
+      call: '"<|tool_call_begin|>functions.get_weather:" [0-9]{1,3} "<|tool_call_argument_begin|>" tc-t0-j-root "<|tool_call_end|>"',
+    },
+    {
+      family: 'llama3',
+      triggers: [{ text: '{"name"', atStart: true }, { text: '<|python_tag|>' }],
+      calls: '"<|python_tag|>"? tc-call ( "\\n" tc-call )*',
+      call: '"{\\"name\\":" " "? "\\"get_weather\\", \\"parameters\\": " tc-t0-j-root "}"',
+    },
+    {
+      family: 'mistral',
+      mistral: 'args',
+      triggers: [{ text: '[TOOL_CALLS]' }],
+      calls: 'tc-call ( tc-call )*',
+      call: '"[TOOL_CALLS]get_weather[ARGS]" tc-t0-j-root',
+    },
+    {
+      family: 'mistral',
+      mistral: 'array',
+      triggers: [{ text: '[TOOL_CALLS]' }],
+      calls: '"[TOOL_CALLS][" tc-call ( ", " tc-call )* "]"',
+      call: '"{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-root ", \\"id\\": \\"" [a-zA-Z0-9]{9} "\\"}"',
+    },
+    {
+      family: 'deepseek-r1',
+      triggers: [{ text: '<｜tool▁calls▁begin｜>' }],
+      calls: '"<｜tool▁calls▁begin｜>" tc-call ( "\\n" tc-call )* "<｜tool▁calls▁end｜>"',
+      call: '"<｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\\n```json\\n" tc-t0-j-root "\\n```<｜tool▁call▁end｜>"',
+    },
+    {
+      family: 'deepseek-v3.1',
+      triggers: [{ text: '<｜tool▁calls▁begin｜>' }],
+      calls: '"<｜tool▁calls▁begin｜>" tc-call ( tc-call )* "<｜tool▁calls▁end｜>"',
+      call: '"<｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>" tc-t0-j-root "<｜tool▁call▁end｜>"',
+    },
+    {
+      family: 'gpt-oss',
+      triggers: [{ text: '<|channel|>commentary to=' }],
+      calls: '"<|channel|>commentary to=functions." tc-call "<|call|>"?',
+      call: '"get_weather <|constrain|>json<|message|>" tc-t0-j-root',
+    },
+  ];
+
+  it.each(CASES)('$family $mistral: markup, triggers, well-formed rules', async ({ family, mistral, triggers, calls, call }) => {
+    const result = await grammar(family, mistral ? { mistralSyntax: mistral } : {});
+    expect(result.calls).toBe('tc-calls');
+    expect(result.triggers).toEqual(triggers);
+    expect(result.unconstrained).toEqual([]);
+    const lines = result.rules.split('\n');
+    expect(lines).toContain(`tc-calls ::= ${calls}`);
+    expect(lines).toContain(`tc-t0-call ::= ${call}`);
+    expectWellFormed(result.rules, result.calls);
+  });
+
+  it('JSON arguments: node-llama-cpp rules embedded without their trailing newlines', async () => {
+    const result = await grammar('hermes');
+    expect(result.rules.split('\n')).toContain('tc-t0-j-root ::= "ARGS"');
+  });
+
+  it('XML arguments: required and optional parameters, bounded, enum, JSON-typed and free-text values', async () => {
+    const tool: ToolDefinition = {
+      name: 'f',
+      parameters: {
+        type: 'object',
+        properties: {
+          city: { type: 'string', maxLength: 9 },
+          unit: { type: 'string', enum: ['c', 'f'] },
+          days: { type: 'integer' },
+          note: { type: 'string', description: 'free' },
+        },
+        required: ['city', 'days'],
+      },
+    };
+    const result = await grammar('qwen3-coder', { tools: [tool] });
+    const lines = result.rules.split('\n');
+    expect(lines).toContain('tc-t0-p0 ::= "<parameter=" "city" ">\\n" [^<\\uD800-\\uDFFF\\U00110000-\\U003FFFFF]{0,9} "\\n</parameter>\\n"');
+    expect(lines).toContain('tc-t0-p1 ::= "<parameter=" "unit" ">\\n" ( "c" | "f" ) "\\n</parameter>\\n"');
+    expect(lines).toContain('tc-t0-p2 ::= "<parameter=" "days" ">\\n" tc-t0-p2-root "\\n</parameter>\\n"');
+    expect(lines).toContain('tc-t0-p2-root ::= "INT"');
+    expect(lines).toContain('tc-t0-p3 ::= "<parameter=" "note" ">\\n" tc-t0-text "\\n</parameter>\\n"');
+    expect(lines).toContain('tc-t0-args ::= tc-t0-p0 tc-t0-p1? tc-t0-p2 tc-t0-p3?');
+    expect(lines.some((line) => line.startsWith('tc-t0-text ::='))).toBe(true);
+    expect(result.unconstrained).toEqual([]);
+    expectWellFormed(result.rules, result.calls);
+  });
+
+  it('a schema the grammar cannot enforce falls back to any arguments and is reported', async () => {
+    const odd: ToolDefinition = { name: 'odd', parameters: { type: 'object', properties: { s: { type: 'string', pattern: '^a' } } } };
+    const json = await grammar('hermes', { tools: [WEATHER, odd] });
+    expect(json.unconstrained).toEqual(['odd']);
+    expect(json.rules.split('\n')).toContain('tc-t1-j-root ::= "ANY"');
+    expect(json.rules.split('\n')).toContain('tc-call ::= tc-t0-call | tc-t1-call');
+    const xml = await grammar('glm45', { tools: [odd] });
+    expect(xml.unconstrained).toEqual(['odd']);
+    expect(xml.rules.split('\n')).toContain('tc-t0-param ::= "<arg_key>" ( "s" ) "</arg_key>\\n<arg_value>" tc-t0-text "</arg_value>\\n"');
+    expectWellFormed(xml.rules, xml.calls);
+  });
+
+  it('`{type: object}` without properties means any object (node-llama-cpp alone would admit only `{}`)', async () => {
+    const any: ToolDefinition = { name: 'any', parameters: { type: 'object' } };
+    const result = await grammar('hermes', { tools: [any] });
+    expect(result.rules.split('\n')).toContain('tc-t0-j-root ::= "ANY"');
+    expect(result.unconstrained).toEqual([]);
+  });
+
+  it('exactly one call without parallel calls; a named tool only', async () => {
+    const other: ToolDefinition = { name: 'other', parameters: { type: 'object', properties: {} } };
+    const result = await grammar('hermes', { tools: [WEATHER, other], parallel: false, only: 'other' });
+    const lines = result.rules.split('\n');
+    expect(lines).toContain('tc-calls ::= tc-call');
+    expect(lines).toContain('tc-call ::= tc-t0-call');
+    expect(result.rules).not.toContain('get_weather');
+  });
+
+  it('mistralSyntaxOf reads the template', () => {
+    expect(mistralSyntaxOf("{{- '[TOOL_CALLS]' + name + '[ARGS]' + args }}")).toBe('args');
+    expect(mistralSyntaxOf("{{- '[TOOL_CALLS][' }}")).toBe('array');
+  });
+});
