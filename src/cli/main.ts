@@ -2,6 +2,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
 import { FatalError } from '../errors.js';
+import { registerCc } from './cc.js';
 import { rewriteLlamaFlags } from './llama-flags.js';
 import { registerServe } from './serve.js';
 
@@ -14,6 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
+  registerCc(program);
   try {
     await program.parseAsync(rewriteLlamaFlags(argv), { from: 'user' });
     return 0;

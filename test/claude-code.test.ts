@@ -1,0 +1,180 @@
+// The real Claude Code CLI, started through `llama-bridge cc`, against our own server:
+// a scripted text answer, a tool round trip (Bash runs for real), and a real (scripted)
+// model doing a whole turn through template, llama.cpp decode and our parsers.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/cli/serve.js';
+import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
+import { makeScriptedModel } from './fixtures/models.js';
+import { startTestServer } from './helpers/server.js';
+import { neutraliseClaudeCodeRequest } from '../src/api/anthropic/claude-code-prompt.js';
+
+const root = join(import.meta.dirname, '..');
+const TIMEOUT = 180_000;
+/** tsx by absolute URL: the child runs in a temporary project folder where `tsx` does not resolve. */
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `llama-bridge cc …` as a user runs it, with a throwaway HOME and project folder. */
+function cc(args: string[]): Promise<Run> {
+  const home = mkdtempSync(join(tmpdir(), 'cc-it-'));
+  const cwd = join(home, 'project');
+  mkdirSync(cwd);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, TERM: 'dumb' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/cli/bin.ts'), 'cc', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT - 10_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function mockScript(responses: { match?: string; output: string }[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'cc-mock-')), 'script.json');
+  writeFileSync(path, JSON.stringify({ responses }));
+  return path;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Claude Code through llama-bridge cc', () => {
+  describe('a mock server answering with text', () => {
+    let server: RunningServer;
+    beforeAll(async () => {
+      server = await startTestServer({ mock: true, mockScript: mockScript([{ output: 'Greetings from the mock: TEXT-OK' }]) });
+    });
+    afterAll(() => server?.stop());
+
+    it(
+      'claude -p prints the answer',
+      async () => {
+        const run = await cc(['--url', server.url, '-p', 'Say hello.']);
+        expect(run.stderr).not.toContain('error:');
+        expect(run.stdout).toContain('TEXT-OK');
+        expect(run.code).toBe(0);
+      },
+      TIMEOUT,
+    );
+  });
+
+  it(
+    'cc --serve starts a mock server that calls Bash, and the tool round trip completes',
+    async () => {
+      // The mock has no template, so ChatML with Hermes-style tool calls; the tool's output
+      // comes back inside <tool_response>, which only the second request contains.
+      const script = mockScript([
+        { match: '<tool_response>\\s*hello', output: 'The command printed hello. ROUNDTRIP-OK' },
+        { output: 'Running it.\n<tool_call>\n{"name": "Bash", "arguments": {"command": "echo hello", "description": "Print hello"}}\n</tool_call>' },
+      ]);
+      const port = await freePort();
+      const run = await cc(['--port', String(port), '--serve', '--mock', '--mock-script', script, '--', '-p', 'Run echo hello with the Bash tool.', '--allowedTools', 'Bash']);
+      expect(run.stderr).toContain('ready at');
+      expect(run.stdout).toContain('ROUNDTRIP-OK');
+      expect(run.code).toBe(0);
+      // The server was stopped when claude exited.
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    },
+    TIMEOUT,
+  );
+
+  describe('a scripted model (real inference)', () => {
+    let server: RunningServer;
+    beforeAll(async () => {
+      const model = await makeScriptedModel({
+        vocab: { gguf: vocabPath('qwen2') },
+        chatTemplate: readFileSync(templatePath('Qwen-Qwen2.5-7B-Instruct'), 'utf8'),
+        script: 'Scripted model reporting: all good.',
+        contextLength: 65536,
+      });
+      // Claude Code's system prompt and tools alone are ~15k tokens.
+      server = await startTestServer({ model: model.path, nCtx: 65536, parallel: 1 });
+    }, TIMEOUT);
+    afterAll(() => server?.stop());
+
+    it(
+      'completes a turn',
+      async () => {
+        const run = await cc(['--url', server.url, '-p', 'Report status.']);
+        expect(run.stdout).toContain('Scripted model reporting: all good.');
+        expect(run.code).toBe(0);
+      },
+      TIMEOUT,
+    );
+  });
+
+  describe('captured requests replayed against the server (test/fixtures/claude-code)', () => {
+    let server: RunningServer;
+    beforeAll(async () => {
+      // One slot, so each request can only reuse what the previous one left in the cache.
+      server = await startTestServer({ mock: true, parallel: 1 });
+    });
+    afterAll(() => server?.stop());
+
+    const fixture = (name: string) =>
+      readFileSync(join(import.meta.dirname, 'fixtures/claude-code', name), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { path: string; body: unknown });
+
+    async function replay(path: string, body: unknown): Promise<{ input: number; cached: number }> {
+      const response = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', authorization: 'Bearer x' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      expect(response.status, text.slice(0, 300)).toBe(200);
+      expect(text).toContain('event: message_stop');
+      const usage = JSON.parse(/"usage":(\{[^}]*\})/.exec(text)![1]!) as { input_tokens: number; cache_read_input_tokens: number };
+      return { input: usage.input_tokens, cached: usage.cache_read_input_tokens };
+    }
+
+    it('every captured request is accepted, and each turn reuses the previous prompt', async () => {
+      for (const name of ['session-1.jsonl', 'interactive-1.jsonl']) {
+        const results = [];
+        for (const { path, body } of fixture(name)) results.push(await replay(path, body));
+        // After the opening request, only the new turn is processed.
+        for (const result of results.slice(-3)) expect(result.input).toBeLessThan(200);
+      }
+    });
+
+    it('after neutralising, a new conversation reuses the cached system prompt and tools', async () => {
+      const [first] = fixture('session-1.jsonl');
+      const [other] = fixture('session-2-opening.jsonl');
+      await replay(first!.path, neutraliseClaudeCodeRequest(first!.body));
+      const neutral = await replay(other!.path, neutraliseClaudeCodeRequest(other!.body));
+      expect(neutral.cached).toBeGreaterThan(10_000);
+      // Raw, the per-conversation attribution line at the very start spoils it.
+      await replay(first!.path, first!.body);
+      const raw = await replay(other!.path, other!.body);
+      expect(raw.cached).toBeLessThan(100);
+    });
+  });
+});
