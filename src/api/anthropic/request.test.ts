@@ -205,6 +205,14 @@ describe('toChatRequest', () => {
     expect(request.templateKwargs).toEqual(kwargs);
   });
 
+  it('maps structured output (output_config.format, as Claude Code titles ask; output_format) to a JSON schema response format', () => {
+    const schema = { type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false };
+    const messages = [{ role: 'user', content: 'Name this session.' }];
+    expect(convert({ messages, output_config: { effort: 'low', format: { type: 'json_schema', schema } } }).responseFormat).toEqual({ type: 'json_schema', schema });
+    expect(convert({ messages, output_format: { type: 'json_schema', schema } }).responseFormat).toEqual({ type: 'json_schema', schema });
+    expect(convert({ messages, output_config: { effort: 'low' } }).responseFormat).toBeUndefined();
+  });
+
   it('requires a budget for enabled thinking', () => {
     expect(failure({ thinking: { type: 'enabled' }, messages: [{ role: 'user', content: 'x' }] }).param).toBe('thinking.enabled.budget_tokens');
   });

@@ -39,6 +39,8 @@ export function toChatRequest(body: MessagesBody, options: ToChatRequestOptions)
   const stops = body.stop_sequences?.filter((s) => s.length > 0);
   if (stops !== undefined && stops.length > 0) request.stop = stops;
   request.sampling = convertSampling(body);
+  const format = body.output_config?.format ?? body.output_format;
+  if (format) request.responseFormat = { type: 'json_schema', schema: format.schema };
   return request;
 }
 
@@ -50,8 +52,8 @@ export function toCountRequest(body: CountTokensBody, options: ToChatRequestOpti
   checkMessages(body.messages);
   const { system, turns } = splitSystem(body.messages);
   const systemText = [...systemParts(body.system), ...system].join(PART_SEPARATOR);
-  // CLAUDE-CODE-PROMPT: the one place to neutralise Claude Code's per-request varying system
-  // text (src/api/anthropic/claude-code-prompt.ts, wired separately) before it reaches the prompt.
+  // Claude Code's per-request varying text is already gone: routes.ts runs
+  // neutraliseClaudeCodeRequest (claude-code-prompt.ts) on the raw body.
   const messages: ChatMessage[] = systemText === '' ? [] : [{ role: 'system', content: systemText }];
   for (const turn of mergeTurns(turns)) messages.push(...convertTurn(turn, options));
 

@@ -8,6 +8,7 @@ import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ApiError } from '../../errors.js';
 import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { neutraliseClaudeCodeRequest } from './claude-code-prompt.js';
 import { newMessageId, newToolUseId } from './common.js';
 import { toAnthropicError } from './errors.js';
 import { toChatRequest, toCountRequest } from './request.js';
@@ -51,13 +52,13 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
     });
 
     fastify.post('/v1/messages/count_tokens', async (request): Promise<CountTokensResult> => {
-      const body = parseCountTokensBody(request.body);
+      const body = parseCountTokensBody(neutraliseClaudeCodeRequest(request.body));
       const chatRequest = toCountRequest(body, { id: messageId() });
       return { input_tokens: deps.chat.countTokens(chatRequest) };
     });
 
     fastify.post('/v1/messages', async (request, reply): Promise<Message | FastifyReply> => {
-      const body = parseMessagesBody(request.body);
+      const body = parseMessagesBody(neutraliseClaudeCodeRequest(request.body));
       const id = messageId();
       const chatRequest = { ...toChatRequest(body, { id }), ...(request.trace ? { trace: request.trace } : {}) };
       const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };

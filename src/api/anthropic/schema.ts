@@ -105,6 +105,8 @@ const CommonFields = {
   thinking: Thinking.nullish(),
 };
 
+const OutputFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) });
+
 export const MessagesBodySchema = z.looseObject({
   ...CommonFields,
   max_tokens: z.number().int().min(1),
@@ -114,6 +116,10 @@ export const MessagesBodySchema = z.looseObject({
   top_p: z.number().min(0).max(1).nullish(),
   top_k: z.number().int().min(0).nullish(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
+  // Structured outputs: `output_config.format` (Claude Code's title requests use it) and the
+  // earlier beta spelling `output_format`.
+  output_config: z.looseObject({ format: OutputFormat.nullish() }).nullish(),
+  output_format: OutputFormat.nullish(),
 });
 
 export const CountTokensBodySchema = z.looseObject(CommonFields);
