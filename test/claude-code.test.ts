@@ -13,7 +13,6 @@ import type { RunningServer } from '../src/cli/serve.js';
 import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from './fixtures/models.js';
 import { startTestServer } from './helpers/server.js';
-import { neutraliseClaudeCodeRequest } from '../src/api/anthropic/claude-code-prompt.js';
 
 const root = join(import.meta.dirname, '..');
 const TIMEOUT = 180_000;
@@ -165,16 +164,18 @@ describe('Claude Code through llama-bridge cc', () => {
       }
     });
 
-    it('after neutralising, a new conversation reuses the cached system prompt and tools', async () => {
+    it('a new conversation reuses the cached system prompt and tools (the server neutralises the attribution line)', async () => {
       const [first] = fixture('session-1.jsonl');
       const [other] = fixture('session-2-opening.jsonl');
-      await replay(first!.path, neutraliseClaudeCodeRequest(first!.body));
-      const neutral = await replay(other!.path, neutraliseClaudeCodeRequest(other!.body));
-      expect(neutral.cached).toBeGreaterThan(10_000);
-      // Raw, the per-conversation attribution line at the very start spoils it.
+      // Sent as Claude Code sent them: the per-conversation attribution line opens both.
       await replay(first!.path, first!.body);
-      const raw = await replay(other!.path, other!.body);
-      expect(raw.cached).toBeLessThan(100);
+      const next = await replay(other!.path, other!.body);
+      expect(next.cached).toBeGreaterThan(10_000);
+      // What made the difference: the two raw requests differ in their very first system block.
+      const firstSystem = (first!.body as { system: { text: string }[] }).system[0]!.text;
+      const otherSystem = (other!.body as { system: { text: string }[] }).system[0]!.text;
+      expect(firstSystem).toMatch(/^x-anthropic-billing-header:/);
+      expect(firstSystem).not.toBe(otherSystem);
     });
   });
 });
