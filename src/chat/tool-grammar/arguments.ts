@@ -6,9 +6,10 @@ import { schemaForGrammar } from '../json-schema.js';
 import { isPlainObject } from '../parsers/hermes.js';
 import { parameterTypes } from '../parsers/qwen3-coder.js';
 import type { ToolDefinition } from '../types.js';
-import { boundJsonNumbers, charClass, excludeFromJsonStrings, literal, renameRules, stripJsonTrailer, textExcluding } from './gbnf.js';
+import { charClass, literal, textExcluding } from './gbnf.js';
+import { type JsonSchemaGrammar, JsonValueGrammar } from './json-value.js';
 
-export type JsonSchemaGrammar = (schema: Record<string, unknown>) => Promise<string>;
+export type { JsonSchemaGrammar } from './json-value.js';
 
 export interface ArgumentsGrammar {
   /** GBNF rules, all named with the tool's prefix. */
@@ -20,10 +21,13 @@ export interface ArgumentsGrammar {
    * admit any parameters, or raw text for a parameter the raw-text rules cannot restrict.
    */
   unconstrained: boolean;
+  /**
+   * Where the grammar is stricter than the schema (JSON pointers into it): parts handed to
+   * node-llama-cpp whole, which makes their objects' optional properties required. What the
+   * grammar admits still validates; the caller may log these.
+   */
+  approximations: string[];
 }
-
-/** Any JSON object, in node-llama-cpp's own rules (`{type: object}` alone admits only `{}`). */
-const ANY_OBJECT = { type: 'object', additionalProperties: true };
 
 /**
  * The tool's parameter schema as the grammar converter should see it, or undefined when it
@@ -46,17 +50,6 @@ export function enforceableSchema(parameters: Record<string, unknown>): Record<s
   return schema;
 }
 
-/** node-llama-cpp's grammar for a schema, embedded: trailer gone, strings and numbers tightened, rules prefixed. */
-async function embeddedJson(
-  schema: Record<string, unknown>,
-  prefix: string,
-  jsonSchemaGrammar: JsonSchemaGrammar,
-  excluded: readonly string[],
-): Promise<{ rules: string; rule: string }> {
-  const gbnf = boundJsonNumbers(excludeFromJsonStrings(stripJsonTrailer(await jsonSchemaGrammar(schema)), excluded));
-  return { rules: renameRules(gbnf.trim(), prefix), rule: `${prefix}root` };
-}
-
 /**
  * JSON object arguments. `excluded`: texts JSON strings may not contain (the family's closing
  * markup, which would end the call early in the parser).
@@ -70,12 +63,17 @@ export async function jsonArguments(
   const schema = enforceableSchema(tool.parameters);
   if (schema) {
     try {
-      return { ...(await embeddedJson(schema, prefix, jsonSchemaGrammar, excluded)), unconstrained: false };
+      const json = new JsonValueGrammar(prefix, schema, jsonSchemaGrammar, excluded);
+      const rule = await json.value(schema);
+      return { rules: json.rules(), rule, unconstrained: false, approximations: json.approximations };
     } catch {
       // The converter rejected it after all: fall through to any object.
     }
   }
-  return { ...(await embeddedJson(ANY_OBJECT, prefix, jsonSchemaGrammar, excluded)), unconstrained: true };
+  // Any JSON object (`{type: object}` alone, which JSON Schema leaves open).
+  const json = new JsonValueGrammar(prefix, {}, jsonSchemaGrammar, excluded);
+  const rule = await json.value({ type: 'object' });
+  return { rules: json.rules(), rule, unconstrained: true, approximations: [] };
 }
 
 /** How one family writes an XML argument. */
@@ -121,21 +119,25 @@ export async function xmlArguments(
     const param = `${prefix}param`;
     rules.push(`${param} ::= ${xmlParam(syntax, `( ${nameRule} )`, freeText)}`);
     rules.push(`${prefix}args ::= ${param}*`);
-    return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: fallback };
+    return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: fallback, approximations: [] };
   }
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : []);
   const sequence: string[] = [];
+  // JSON values of non-string parameters, sharing the tool's definitions and leaf rules.
+  const json = new JsonValueGrammar(`${prefix}j-`, schema, jsonSchemaGrammar, syntax.excluded);
   // A required parameter the schema does not describe cannot be written.
   let exact = [...required].every((name) => names.includes(name));
   for (const [index, name] of names.entries()) {
-    const { value, exact: valueExact } = await xmlValue(tool, name, properties![name], schema, `${prefix}p${index}-`, freeText, syntax.excluded, jsonSchemaGrammar, rules);
+    const { value, exact: valueExact } = await xmlValue(tool, name, properties![name], schema, freeText, json);
     exact &&= valueExact;
     const rule = `${prefix}p${index}`;
     rules.push(`${rule} ::= ${xmlParam(syntax, literal(name), value)}`);
     sequence.push(required.has(name) ? rule : `${rule}?`);
   }
   rules.push(`${prefix}args ::= ${sequence.length > 0 ? sequence.join(' ') : '""'}`);
-  return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: !exact };
+  const jsonRules = json.rules();
+  if (jsonRules) rules.push(jsonRules);
+  return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: !exact, approximations: json.approximations };
 }
 
 /** One parameter: `name` and `value` are GBNF sequences. */
@@ -159,11 +161,8 @@ async function xmlValue(
   name: string,
   propertySchema: unknown,
   schema: Record<string, unknown>,
-  prefix: string,
   freeText: string,
-  excluded: readonly string[],
-  jsonSchemaGrammar: JsonSchemaGrammar,
-  rules: string[],
+  json: JsonValueGrammar,
 ): Promise<{ value: string; exact: boolean }> {
   // The same type analysis the parsers use to turn the raw value into JSON.
   const types = parameterTypes([{ ...tool, parameters: schema }], tool.name, name);
@@ -191,9 +190,6 @@ async function xmlValue(
     if (min !== undefined || max !== undefined) return { value: `${charClass('<', true)}{${min ?? 0},${max ?? ''}}`, exact };
     return { value: freeText, exact };
   }
-  // Not a string: JSON of the parameter's schema, sharing the tool's definitions.
-  const defs = schema.$defs;
-  const sub = await embeddedJson({ ...property, ...(defs ? { $defs: defs } : {}) }, prefix, jsonSchemaGrammar, excluded);
-  rules.push(sub.rules);
-  return { value: sub.rule, exact: true };
+  // Not a string: JSON of the parameter's schema.
+  return { value: await json.value(property, `/properties/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`), exact: true };
 }

@@ -3,9 +3,9 @@ import type { FamilyId } from '../parsers/types.js';
 import type { ToolDefinition } from '../types.js';
 import { buildToolCallGrammar, mistralSyntaxOf, renameRules, type ToolCallGrammarOptions } from './index.js';
 
-/** Stands in for node-llama-cpp: `"ARGS"` for a schema with properties, `"ANY"` for any object, with node-llama-cpp's trailer. */
+/** Stands in for node-llama-cpp (which now only sees the leaves): `"STR"`, `"INT"`, `"NUM"`, with node-llama-cpp's trailer. */
 const fakeJsonGrammar = async (schema: Record<string, unknown>): Promise<string> =>
-  `root ::= ${schema.properties ? '"ARGS"' : schema.type === 'integer' ? '"INT"' : '"ANY"'} "\\n\\n\\n\\n" [\\n]*`;
+  `root ::= ${schema.type === 'string' ? '"STR"' : schema.type === 'integer' ? '"INT"' : schema.type === 'number' ? '"NUM"' : '"OTHER"'} "\\n\\n\\n\\n" [\\n]*`;
 
 const WEATHER: ToolDefinition = {
   name: 'get_weather',
@@ -41,13 +41,13 @@ describe('buildToolCallGrammar', () => {
       family: 'hermes',
       triggers: [{ text: '<tool_call>' }],
       calls: 'tc-call ( "\\n" tc-call )*',
-      call: '"<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-root "}\\n</tool_call>"',
+      call: '"<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-o0 "}\\n</tool_call>"',
     },
     {
       family: 'generic',
       triggers: [{ text: '<tool_call>' }],
       calls: 'tc-call ( "\\n" tc-call )*',
-      call: '"<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-root "}\\n</tool_call>"',
+      call: '"<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-o0 "}\\n</tool_call>"',
     },
     {
       family: 'qwen3-coder',
@@ -71,45 +71,45 @@ describe('buildToolCallGrammar', () => {
       family: 'kimi-k2',
       triggers: [{ text: '<|tool_calls_section_begin|>' }, { text: '<|tool_call_begin|>' }],
       calls: '( "<|tool_calls_section_begin|>" tc-call ( tc-call )* "<|tool_calls_section_end|>" | tc-call ( tc-call )* )',
-      call: '"<|tool_call_begin|>functions.get_weather:" [0-9]{1,3} "<|tool_call_argument_begin|>" tc-t0-j-root "<|tool_call_end|>"',
+      call: '"<|tool_call_begin|>functions.get_weather:" [0-9]{1,3} "<|tool_call_argument_begin|>" tc-t0-j-o0 "<|tool_call_end|>"',
     },
     {
       family: 'llama3',
       triggers: [{ text: '{"name"', atStart: true }, { text: '<|python_tag|>' }],
       calls: '"<|python_tag|>"? tc-call ( "\\n" tc-call )*',
-      call: '"{\\"name\\":" " "? "\\"get_weather\\", \\"parameters\\": " tc-t0-j-root "}"',
+      call: '"{\\"name\\":" " "? "\\"get_weather\\", \\"parameters\\": " tc-t0-j-o0 "}"',
     },
     {
       family: 'mistral',
       mistral: 'args',
       triggers: [{ text: '[TOOL_CALLS]' }],
       calls: 'tc-call ( tc-call )*',
-      call: '"[TOOL_CALLS]get_weather[ARGS]" tc-t0-j-root',
+      call: '"[TOOL_CALLS]get_weather[ARGS]" tc-t0-j-o0',
     },
     {
       family: 'mistral',
       mistral: 'array',
       triggers: [{ text: '[TOOL_CALLS]' }],
       calls: '"[TOOL_CALLS][" tc-call ( ", " tc-call )* "]"',
-      call: '"{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-root ", \\"id\\": \\"" [a-zA-Z0-9]{9} "\\"}"',
+      call: '"{\\"name\\": \\"get_weather\\", \\"arguments\\": " tc-t0-j-o0 ", \\"id\\": \\"" [a-zA-Z0-9]{9} "\\"}"',
     },
     {
       family: 'deepseek-r1',
       triggers: [{ text: '<｜tool▁calls▁begin｜>' }],
       calls: '"<｜tool▁calls▁begin｜>" tc-call ( "\\n" tc-call )* "<｜tool▁calls▁end｜>"',
-      call: '"<｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\\n```json\\n" tc-t0-j-root "\\n```<｜tool▁call▁end｜>"',
+      call: '"<｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\\n```json\\n" tc-t0-j-o0 "\\n```<｜tool▁call▁end｜>"',
     },
     {
       family: 'deepseek-v3.1',
       triggers: [{ text: '<｜tool▁calls▁begin｜>' }],
       calls: '"<｜tool▁calls▁begin｜>" tc-call ( tc-call )* "<｜tool▁calls▁end｜>"',
-      call: '"<｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>" tc-t0-j-root "<｜tool▁call▁end｜>"',
+      call: '"<｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>" tc-t0-j-o0 "<｜tool▁call▁end｜>"',
     },
     {
       family: 'gpt-oss',
       triggers: [{ text: '<|channel|>commentary to=' }],
       calls: '"<|channel|>commentary to=functions." tc-call "<|call|>"?',
-      call: '"get_weather <|constrain|>json<|message|>" tc-t0-j-root',
+      call: '"get_weather <|constrain|>json<|message|>" tc-t0-j-o0',
     },
   ];
 
@@ -124,9 +124,42 @@ describe('buildToolCallGrammar', () => {
     expectWellFormed(result.rules, result.calls);
   });
 
-  it('JSON arguments: node-llama-cpp rules embedded without their trailing newlines', async () => {
+  it('JSON arguments: our object rules, node-llama-cpp rules for the values without their trailing newlines', async () => {
     const result = await grammar('hermes');
-    expect(result.rules.split('\n')).toContain('tc-t0-j-root ::= "ARGS"');
+    const lines = result.rules.split('\n');
+    expect(lines).toContain('tc-t0-j-o0 ::= "{" tc-t0-j-ws tc-t0-j-o0-kv0 tc-t0-j-ws "}"');
+    expect(lines).toContain('tc-t0-j-o0-kv0 ::= "\\"city\\"" ":" " "? tc-t0-j-v1-root');
+    expect(lines).toContain('tc-t0-j-v1-root ::= "STR"');
+    expect(result.approximated).toEqual([]);
+  });
+
+  it('optional JSON properties may be left out (`{}` for a tool without required ones)', async () => {
+    const tool: ToolDefinition = { name: 'f', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+    const result = await grammar('llama3', { tools: [tool] });
+    expect(result.rules.split('\n')).toContain('tc-t0-j-o0 ::= "{" tc-t0-j-ws ( tc-t0-j-o0-kv0 )? tc-t0-j-ws "}"');
+    expectWellFormed(result.rules, result.calls);
+  });
+
+  it('XML families: non-string values use the same JSON rules (optional nested properties too)', async () => {
+    const tool: ToolDefinition = {
+      name: 'f',
+      parameters: { type: 'object', properties: { where: { type: 'object', properties: { zip: { type: 'integer' } } } }, required: ['where'] },
+    };
+    const result = await grammar('qwen3-coder', { tools: [tool] });
+    const lines = result.rules.split('\n');
+    expect(lines).toContain('tc-t0-p0 ::= "<parameter=" "where" ">\\n" tc-t0-j-o0 "\\n</parameter>\\n"');
+    expect(lines).toContain('tc-t0-j-o0 ::= "{" tc-t0-j-ws ( tc-t0-j-o0-kv0 )? tc-t0-j-ws "}"');
+    expectWellFormed(result.rules, result.calls);
+  });
+
+  it('a part node-llama-cpp converts whole (optional properties made required) is reported as approximated', async () => {
+    const tool: ToolDefinition = {
+      name: 'f',
+      parameters: { type: 'object', properties: { o: { type: 'object', properties: { a: { type: 'string' } }, minProperties: 1 } } },
+    };
+    const result = await grammar('hermes', { tools: [WEATHER, tool] });
+    expect(result.unconstrained).toEqual([]);
+    expect(result.approximated).toEqual(['f']);
   });
 
   it('XML arguments: required and optional parameters, bounded, enum, JSON-typed and free-text values', async () => {
@@ -147,8 +180,8 @@ describe('buildToolCallGrammar', () => {
     const lines = result.rules.split('\n');
     expect(lines).toContain('tc-t0-p0 ::= "<parameter=" "city" ">\\n" [^<\\uD800-\\uDFFF\\U00110000-\\U003FFFFF]{0,9} "\\n</parameter>\\n"');
     expect(lines).toContain('tc-t0-p1 ::= "<parameter=" "unit" ">\\n" ( "c" | "f" ) "\\n</parameter>\\n"');
-    expect(lines).toContain('tc-t0-p2 ::= "<parameter=" "days" ">\\n" tc-t0-p2-root "\\n</parameter>\\n"');
-    expect(lines).toContain('tc-t0-p2-root ::= "INT"');
+    expect(lines).toContain('tc-t0-p2 ::= "<parameter=" "days" ">\\n" tc-t0-j-v0-root "\\n</parameter>\\n"');
+    expect(lines).toContain('tc-t0-j-v0-root ::= "INT"');
     expect(lines).toContain('tc-t0-p3 ::= "<parameter=" "note" ">\\n" tc-t0-text "\\n</parameter>\\n"');
     expect(lines).toContain('tc-t0-args ::= tc-t0-p0 tc-t0-p1? tc-t0-p2 tc-t0-p3?');
     expect(lines.some((line) => line.startsWith('tc-t0-text ::='))).toBe(true);
@@ -160,7 +193,8 @@ describe('buildToolCallGrammar', () => {
     const odd: ToolDefinition = { name: 'odd', parameters: { type: 'object', properties: { s: { type: 'string', pattern: '^a' } } } };
     const json = await grammar('hermes', { tools: [WEATHER, odd] });
     expect(json.unconstrained).toEqual(['odd']);
-    expect(json.rules.split('\n')).toContain('tc-t1-j-root ::= "ANY"');
+    expect(json.rules.split('\n')).toContain('tc-t1-j-o0 ::= "{" tc-t1-j-ws ( tc-t1-j-o0-extra tc-t1-j-o0-a0 )? tc-t1-j-ws "}"');
+    expectWellFormed(json.rules, json.calls);
     expect(json.rules.split('\n')).toContain('tc-call ::= tc-t0-call | tc-t1-call');
     const xml = await grammar('glm45', { tools: [odd] });
     expect(xml.unconstrained).toEqual(['odd']);
@@ -171,7 +205,8 @@ describe('buildToolCallGrammar', () => {
   it('`{type: object}` without properties means any object (node-llama-cpp alone would admit only `{}`)', async () => {
     const any: ToolDefinition = { name: 'any', parameters: { type: 'object' } };
     const result = await grammar('hermes', { tools: [any] });
-    expect(result.rules.split('\n')).toContain('tc-t0-j-root ::= "ANY"');
+    expect(result.rules.split('\n')).toContain('tc-t0-j-o0 ::= "{" tc-t0-j-ws ( tc-t0-j-o0-extra tc-t0-j-o0-a0 )? tc-t0-j-ws "}"');
+    expectWellFormed(result.rules, result.calls);
     expect(result.unconstrained).toEqual([]);
   });
 

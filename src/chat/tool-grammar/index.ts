@@ -33,6 +33,12 @@ export interface ToolCallGrammar {
    * parameter whose schema the raw-text rules cannot express (e.g. a string `format`).
    */
   unconstrained: string[];
+  /**
+   * Tools whose grammar is stricter than their schema, for the caller to log: a part of the
+   * schema node-llama-cpp converts whole (e.g. an object with `minProperties`) gets all its
+   * properties required. Calls the grammar admits still validate against the schema.
+   */
+  approximated: string[];
 }
 
 export interface ToolCallGrammarOptions {
@@ -56,15 +62,24 @@ export async function buildToolCallGrammar(options: ToolCallGrammarOptions): Pro
   const rules: string[] = [];
   const alternatives: string[] = [];
   const unconstrained: string[] = [];
+  const approximated: string[] = [];
+  // One conversion per distinct schema (tools share `{type: string}` and the like).
+  const converted = new Map<string, Promise<string>>();
+  const jsonSchemaGrammar: JsonSchemaGrammar = (schema) => {
+    const key = JSON.stringify(schema);
+    if (!converted.has(key)) converted.set(key, options.jsonSchemaGrammar(schema));
+    return converted.get(key)!;
+  };
   for (const [index, tool] of tools.entries()) {
     const prefix = `tc-t${index}-`;
     let args: ArgumentsGrammar;
     if (syntax.args.kind === 'json') {
-      args = await jsonArguments(tool, `${prefix}j-`, options.jsonSchemaGrammar, syntax.args.excluded);
+      args = await jsonArguments(tool, `${prefix}j-`, jsonSchemaGrammar, syntax.args.excluded);
     } else {
-      args = await xmlArguments(tool, prefix, syntax.args.syntax, options.jsonSchemaGrammar);
+      args = await xmlArguments(tool, prefix, syntax.args.syntax, jsonSchemaGrammar);
     }
     if (args.unconstrained) unconstrained.push(tool.name);
+    else if (args.approximations.length > 0) approximated.push(tool.name);
     rules.push(args.rules);
     const call = `${prefix}call`;
     rules.push(`${call} ::= ${syntax.call(tool.name, args.rule)}`);
@@ -76,5 +91,6 @@ export async function buildToolCallGrammar(options: ToolCallGrammarOptions): Pro
     calls: 'tc-calls',
     triggers: syntax.triggers(tools.map((tool) => tool.name)),
     unconstrained,
+    approximated,
   };
 }
