@@ -7,12 +7,14 @@ import type { Logger } from '../log.js';
 import { randomBytes } from 'node:crypto';
 import { schemaForGrammar } from './json-schema.js';
 import type { ParsedEvent } from './output-parser.js';
+import { type FamilyThinking, thinkingMarkers } from './thinking-markers.js';
 import { ToolArgumentChecker } from './tool-arguments.js';
+import { buildToolCallGrammar, literal, mistralSyntaxOf, type ToolCallGrammar } from './tool-grammar/index.js';
 import { createOutputParser, templateThinks } from './parsers/index.js';
 import type { FamilyId } from './parsers/types.js';
 import type { ChatService, ChatServiceInfo } from './service.js';
 import type { ChatTemplate } from './template.js';
-import type { ChatRequest, GenerationEvent } from './types.js';
+import type { ChatRequest, GenerationEvent, ToolDefinition } from './types.js';
 
 export interface ChatPipelineOptions {
   engine: Engine;
@@ -32,12 +34,15 @@ function newToolCallId(): string {
 }
 
 /** `response_format` becomes a grammar: the model can only produce what the client asked for. */
-function outputConstraint(request: ChatRequest): { constraint?: OutputConstraint } {
+function responseFormatConstraint(request: ChatRequest): OutputConstraint | undefined {
   const format = request.responseFormat;
-  if (!format || format.type === 'text') return {};
-  if (format.type === 'json_object') return { constraint: { type: 'json' } };
-  return { constraint: { type: 'json_schema', schema: schemaForGrammar(format.schema, 'response_format') } };
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json' };
+  return { type: 'json_schema', schema: schemaForGrammar(format.schema, 'response_format') };
 }
+
+/** Distinct tool sets whose grammars are kept (main agent, subagents, background requests…). */
+const TOOL_GRAMMAR_CACHE_SIZE = 16;
 
 export class ChatPipeline implements ChatService {
   readonly info: ChatServiceInfo;
@@ -49,6 +54,8 @@ export class ChatPipeline implements ChatService {
   private readonly reasoningFormat: 'auto' | 'none';
   /** Whether the template knows thinking at all; if not, `<think>` in output is plain text (as llama.cpp). */
   private readonly templateThinks: boolean;
+  /** Tool-call grammars by tool set, least recently used first. */
+  private readonly toolGrammars = new Map<string, Promise<ToolCallGrammar | undefined>>();
 
   constructor(options: ChatPipelineOptions) {
     this.templateThinks = templateThinks(options.template.source);
@@ -81,11 +88,6 @@ export class ChatPipeline implements ChatService {
   }
 
   async *generate(request: ChatRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
-    const choice = request.toolChoice?.type;
-    if (choice === 'required' || choice === 'function') {
-      // Forcing a call needs a per-family grammar; until that exists, say so rather than ignore it.
-      throw new ApiError('invalid_request', `tool_choice "${choice === 'function' ? 'function' : 'required'}" is not supported yet; use "auto" or "none".`, { param: 'tool_choice' });
-    }
     const prompt = this.render(request);
     const parser = createOutputParser(this.family, {
       reasoningFormat: this.reasoningFormat,
@@ -100,6 +102,9 @@ export class ChatPipeline implements ChatService {
       },
     });
     request.trace?.prompt(prompt, { family: this.family, tools: request.tools?.length ?? 0, toolChoice: request.toolChoice?.type ?? 'auto' });
+    const thinking = thinkingMarkers(this.family, prompt, this.templateThinks);
+    const constraint = await this.constraintFor(request, thinking);
+    if (constraint) request.trace?.promptDetails({ constraint: constraint.type });
     const combined = this.shutdownSignal ? AbortSignal.any([signal, this.shutdownSignal]) : signal;
     const completion = this.engine.complete({
       id: request.id,
@@ -108,7 +113,8 @@ export class ChatPipeline implements ChatService {
       signal: combined,
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
-      ...outputConstraint(request),
+      ...(constraint ? { constraint } : {}),
+      ...(thinking ? { thinking: { ...thinking, ...(request.reasoningBudget !== undefined ? { budget: request.reasoningBudget } : {}) } } : {}),
     });
     const checker = request.tools?.length ? new ToolArgumentChecker(request.tools) : undefined;
     for await (const event of completion) {
@@ -136,6 +142,72 @@ export class ChatPipeline implements ChatService {
         }
       }
     }
+  }
+
+  /**
+   * What constrains the output. Tools offered (choice `auto`): a lazy grammar, so a call, once
+   * started, can only have the tool's arguments. `required` / a named tool: the grammar applies
+   * from the first token, or from the end of thinking when the prompt leaves thinking open.
+   * Otherwise `response_format`, if any.
+   */
+  private async constraintFor(request: ChatRequest, thinking: FamilyThinking | undefined): Promise<OutputConstraint | undefined> {
+    const choice = request.toolChoice ?? { type: 'auto' };
+    const tools = request.tools ?? [];
+    const forced = choice.type === 'required' || choice.type === 'function';
+    if (choice.type === 'function' && !tools.some((tool) => tool.name === choice.name)) {
+      throw new ApiError('invalid_request', `tool_choice names "${choice.name}", which is not among the tools offered.`, { param: 'tool_choice' });
+    }
+    if (forced && tools.length === 0) throw new ApiError('invalid_request', `tool_choice "${choice.type}" needs at least one tool in "tools".`, { param: 'tool_choice' });
+    if (tools.length === 0 || choice.type === 'none' || (!forced && request.responseFormat && request.responseFormat.type !== 'text')) {
+      return responseFormatConstraint(request);
+    }
+    const grammar = await this.toolGrammar(tools, choice.type === 'function' ? choice.name : undefined, request.parallelToolCalls !== false);
+    if (!grammar) return responseFormatConstraint(request);
+    if (grammar.approximated.length) {
+      const message = 'tool schemas the grammar enforces more strictly than written (e.g. every property of a nested object required)';
+      this.logger.debug({ requestId: request.id, tools: grammar.approximated }, message);
+      request.trace?.note(message, { tools: grammar.approximated });
+    }
+    if (grammar.unconstrained.length) {
+      const message = 'tool schemas the grammar cannot enforce: their arguments are generated free and validated afterwards';
+      this.logger.info({ requestId: request.id, tools: grammar.unconstrained }, message);
+      request.trace?.note(message, { tools: grammar.unconstrained });
+    }
+    const rules = grammar.rules;
+    if (!forced) return { type: 'lazy_gbnf', grammar: `root ::= ${grammar.calls}\n${rules}`, triggers: grammar.triggers };
+    if (thinking?.startOpen) {
+      // Let the model finish thinking; from its end-of-thinking marker on, only calls.
+      const root = `root ::= ${literal(thinking.close)} [ \\t\\n]{0,4} ${grammar.calls}`;
+      return { type: 'lazy_gbnf', grammar: `${root}\n${rules}`, triggers: [{ text: thinking.close }], insideThinking: true };
+    }
+    return { type: 'gbnf', grammar: `root ::= ${grammar.calls}\n${rules}` };
+  }
+
+  /**
+   * The tool-call grammar, built once per tool set: agents send the same tools with every
+   * request, and converting two dozen large schemas each time would add to every turn's latency.
+   */
+  private toolGrammar(tools: readonly ToolDefinition[], only: string | undefined, parallel: boolean): Promise<ToolCallGrammar | undefined> {
+    const key = JSON.stringify([tools, only ?? null, parallel]);
+    let grammar = this.toolGrammars.get(key);
+    if (grammar) {
+      // Most recently used last, so the oldest is first to go.
+      this.toolGrammars.delete(key);
+    } else {
+      grammar = buildToolCallGrammar({
+        family: this.family,
+        tools,
+        ...(only !== undefined ? { only } : {}),
+        parallel,
+        jsonSchemaGrammar: (schema) => this.engine.jsonSchemaGrammar(schema),
+        mistralSyntax: mistralSyntaxOf(this.template.source),
+      });
+      // A failed build is not kept: the next request tries again and reports its own error.
+      grammar.catch(() => this.toolGrammars.delete(key));
+      if (this.toolGrammars.size >= TOOL_GRAMMAR_CACHE_SIZE) this.toolGrammars.delete(this.toolGrammars.keys().next().value!);
+    }
+    this.toolGrammars.set(key, grammar);
+    return grammar;
   }
 
   /** Pass parsed events on unchanged, logging calls that do not fit the offered tools. */
