@@ -246,6 +246,15 @@ describe('on a scripted model (real inference, Qwen3 template and tokenizer)', (
     expect(final.usage.output_tokens).toBe(message.usage.output_tokens);
   });
 
+  it('enforces thinking.budget_tokens: thinking is closed for the model when it runs out', async () => {
+    const message = await client.messages.create({ ...params, thinking: { type: 'enabled', budget_tokens: 3 } });
+    const thinking = message.content.find((block) => block.type === 'thinking');
+    // The budget ends the scripted thinking early: what is left is a strict prefix of it.
+    expect(thinking?.thinking.trim().length).toBeGreaterThan(0);
+    expect('The user wants the weather.'.startsWith(thinking!.thinking.trim())).toBe(true);
+    expect(thinking!.thinking.trim()).not.toBe('The user wants the weather.');
+  });
+
   it('counts exactly the prompt tokens the engine evaluates for the same request', async () => {
     const counted = await client.messages.countTokens({ model: params.model, system: params.system, tools: params.tools, messages: params.messages });
     const message = await client.messages.create(params);
