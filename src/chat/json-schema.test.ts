@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.js';
 import { schemaForGrammar } from './json-schema.js';
@@ -9,6 +12,30 @@ describe('schemaForGrammar', () => {
     expect(
       check({ title: 'X', type: 'object', properties: { a: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'd' } }, required: ['a'] }),
     ).toEqual({ type: 'object', properties: { a: { oneOf: [{ type: 'string' }, { type: 'null' }] } }, required: ['a'] });
+  });
+
+  it('accepts the schema dialects clients declare (Claude Code: draft 2020-12; also draft-07, draft-04)', () => {
+    for (const dialect of ['https://json-schema.org/draft/2020-12/schema', 'http://json-schema.org/draft-07/schema#', 'http://json-schema.org/draft-04/schema#']) {
+      const schema = { $schema: dialect, type: 'object', properties: { command: { type: 'string' } }, required: ['command'], additionalProperties: false };
+      expect(schemaForGrammar(schema, 'tools')).toEqual({ type: 'object', properties: { command: { type: 'string' } }, required: ['command'], additionalProperties: false });
+    }
+  });
+
+  it('converts the tools Claude Code really sends (captured), except those using keywords the grammar cannot enforce', () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/claude-code/session-1.jsonl');
+    const first = JSON.parse(readFileSync(fixture, 'utf8').split('\n')[0]!) as { body: { tools: { name: string; input_schema?: unknown }[] } };
+    const converted = first.body.tools
+      .filter((tool) => tool.input_schema)
+      .filter((tool) => {
+        try {
+          schemaForGrammar(tool.input_schema, 'tools');
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .map((tool) => tool.name);
+    for (const name of ['Agent', 'Bash', 'Edit', 'Write', 'Skill', 'ToolSearch']) expect(converted).toContain(name);
   });
 
   it('maps definitions to $defs', () => {

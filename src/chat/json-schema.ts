@@ -5,6 +5,7 @@
 // 400 that names it, rather than being ignored.
 
 import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ApiError } from '../errors.js';
 
 /** Keywords node-llama-cpp's JSON-schema grammar enforces (its GbnfJsonSchema type). */
@@ -19,7 +20,27 @@ const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$sc
 const SCHEMA_MAPS = new Set(['properties', '$defs', 'definitions']);
 const SCHEMA_LISTS = new Set(['prefixItems', 'oneOf', 'anyOf']);
 
-const ajv = new Ajv({ strict: false, validateFormats: false });
+const draft07 = new Ajv({ strict: false, validateFormats: false });
+const draft2020 = new Ajv2020({ strict: false, validateFormats: false });
+
+/**
+ * The validator for a schema's dialect: draft 2020-12 when its `$schema` says so (Claude Code's
+ * tools do), else draft-07 (what OpenAI's examples use). Both read the keywords we enforce alike.
+ */
+export function ajvFor(schema: Record<string, unknown>): Ajv {
+  return typeof schema.$schema === 'string' && schema.$schema.includes('2020-12') ? draft2020 : draft07;
+}
+
+/**
+ * The schema without a `$schema` the chosen validator does not know (draft-04, 2019-09, …):
+ * ajv refuses to compile against an unknown meta-schema, and the dialect changes nothing we enforce.
+ */
+export function withKnownDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  const dialect = schema.$schema;
+  if (typeof dialect !== 'string' || /draft-07|2020-12/.test(dialect)) return schema;
+  const { $schema: _dropped, ...rest } = schema;
+  return rest;
+}
 
 /**
  * Returns the schema in the form the grammar converter takes (`anyOf` as `oneOf`, which is
@@ -29,7 +50,9 @@ export function schemaForGrammar(schema: unknown, param: string): Record<string,
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new ApiError('invalid_request', `${param}: a JSON schema must be an object`, { param });
   }
-  if (!ajv.validateSchema(schema)) {
+  const known = withKnownDialect(schema as Record<string, unknown>);
+  const ajv = ajvFor(known);
+  if (!ajv.validateSchema(known)) {
     const error = ajv.errors?.[0];
     throw new ApiError('invalid_request', `${param}: invalid JSON schema: ${error?.instancePath || '(root)'} ${error?.message ?? ''}`.trim(), { param });
   }

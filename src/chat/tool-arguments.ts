@@ -2,11 +2,33 @@
 // or arguments that do not match the tool's JSON schema, is logged (the call is still
 // passed on unchanged — the client owns the tool and decides; we never rewrite arguments).
 
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { ajvFor, withKnownDialect } from './json-schema.js';
 import type { ParsedEvent } from './output-parser.js';
 import type { ToolDefinition } from './types.js';
 
-const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false });
+/**
+ * Compiled validators by schema text, shared across requests: agents send the same tools every
+ * turn, and ajv keeps every schema object it compiles, so compiling per request would grow
+ * without bound. Oldest dropped first past the cap.
+ */
+const compiled = new Map<string, ValidateFunction | undefined>();
+const COMPILED_CAP = 512;
+
+function validatorFor(parameters: Record<string, unknown>): ValidateFunction | undefined {
+  const key = JSON.stringify(parameters);
+  if (compiled.has(key)) return compiled.get(key);
+  let validate: ValidateFunction | undefined;
+  try {
+    const schema = withKnownDialect(parameters);
+    validate = ajvFor(schema).compile(schema);
+  } catch {
+    validate = undefined; // a schema ajv cannot compile: nothing to check against
+  }
+  if (compiled.size >= COMPILED_CAP) compiled.delete(compiled.keys().next().value!);
+  compiled.set(key, validate);
+  return validate;
+}
 
 export type ToolCallProblem = { name: string; problem: string };
 
@@ -47,15 +69,7 @@ export class ToolArgumentChecker {
   }
 
   private validator(tool: ToolDefinition): ValidateFunction | undefined {
-    if (!this.validators.has(tool.name)) {
-      let compiled: ValidateFunction | undefined;
-      try {
-        compiled = ajv.compile(tool.parameters);
-      } catch {
-        compiled = undefined; // a schema ajv cannot compile: nothing to check against
-      }
-      this.validators.set(tool.name, compiled);
-    }
+    if (!this.validators.has(tool.name)) this.validators.set(tool.name, validatorFor(tool.parameters));
     return this.validators.get(tool.name);
   }
 }
