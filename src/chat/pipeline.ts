@@ -4,6 +4,7 @@
 import type { Engine, OutputConstraint } from '../engine/types.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { RouteDecision, Router } from '../routing/router.js';
 import { randomBytes } from 'node:crypto';
 import { schemaForGrammar } from './json-schema.js';
 import type { ParsedEvent } from './output-parser.js';
@@ -26,6 +27,8 @@ export interface ChatPipelineOptions {
   reasoningFormat: 'auto' | 'none';
   /** Aborts every running generation (server shutdown). */
   shutdownSignal?: AbortSignal;
+  /** Picks the cache each request goes to; without one, everything goes to the engine's default cache. */
+  router?: Router;
 }
 
 /** OpenAI-style tool-call id: `call_` + 24 random alphanumerics. */
@@ -50,6 +53,7 @@ export class ChatPipeline implements ChatService {
   private readonly template: ChatTemplate;
   private readonly logger: Logger;
   private readonly shutdownSignal: AbortSignal | undefined;
+  private readonly router: Router | undefined;
   private readonly family: FamilyId;
   private readonly reasoningFormat: 'auto' | 'none';
   /** Whether the template knows thinking at all; if not, `<think>` in output is plain text (as llama.cpp). */
@@ -65,6 +69,7 @@ export class ChatPipeline implements ChatService {
     this.template = options.template;
     this.logger = options.logger;
     this.shutdownSignal = options.shutdownSignal;
+    this.router = options.router;
     this.info = {
       modelName: options.engine.info.name,
       loadedAt: Math.floor(Date.now() / 1000),
@@ -105,9 +110,11 @@ export class ChatPipeline implements ChatService {
     const thinking = thinkingMarkers(this.family, prompt, this.templateThinks);
     const constraint = await this.constraintFor(request, thinking);
     if (constraint) request.trace?.promptDetails({ constraint: constraint.type });
+    const route = this.route(request);
     const combined = this.shutdownSignal ? AbortSignal.any([signal, this.shutdownSignal]) : signal;
     const completion = this.engine.complete({
       id: request.id,
+      ...(route ? { cache: route.cache } : {}),
       prompt,
       sampling: request.sampling,
       signal: combined,
@@ -122,7 +129,7 @@ export class ChatPipeline implements ChatService {
         case 'accepted':
           this.logger.debug({ requestId: request.id, ...event }, 'request accepted');
           request.trace?.promptDetails({ promptTokens: event.promptTokens, reusedTokens: event.cachedTokens, route: `slot ${event.slot}` });
-          yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, route: `slot ${event.slot}` };
+          yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, route: `${event.cache}/slot ${event.slot}` };
           break;
         case 'text':
           request.trace?.rawOutput(event.text);
@@ -142,6 +149,19 @@ export class ChatPipeline implements ChatService {
         }
       }
     }
+  }
+
+  /** The cache this request goes to, by the router's rules (system = the system messages' text). */
+  private route(request: ChatRequest): RouteDecision | undefined {
+    if (!this.router) return undefined;
+    const system = request.messages
+      .filter((message) => message.role === 'system')
+      .map((message) => message.content)
+      .join('\n\n');
+    const decision = this.router.route({ model: request.model, headers: request.headers ?? {}, system });
+    this.logger.debug({ requestId: request.id, cache: decision.cache, rule: decision.rule }, 'request routed');
+    request.trace?.promptDetails({ cache: decision.cache, routeRule: decision.rule });
+    return decision;
   }
 
   /**

@@ -87,6 +87,11 @@ export interface ChatRequest {
   trace?: GenerationTrace;
   /** Extra variables for the chat template (OpenAI `chat_template_kwargs`, e.g. enable_thinking). */
   templateKwargs?: Record<string, unknown>;
+  /**
+   * The HTTP request's headers (lower-case names; authorization, x-api-key and cookies left
+   * out), for routing the request to a cache.
+   */
+  headers?: Record<string, string>;
 }
 
 /** Details shown with the rendered prompt in a debug trace. */

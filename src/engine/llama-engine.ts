@@ -1,6 +1,7 @@
-// The real engine: one llama.cpp context (through node-llama-cpp) with one sequence per
-// slot. Requests on different slots are evaluated in the same batches by node-llama-cpp's
-// batch dispatcher, so concurrent requests run together, not one after another.
+// The real engine: one llama.cpp context (through node-llama-cpp) per cache, with one
+// sequence per slot. Requests on different slots of a cache are evaluated in the same batches
+// by node-llama-cpp's batch dispatcher, so concurrent requests run together, not one after
+// another. Each cache has its own slot pool and queue: a busy cache never holds up another.
 //
 // This is the only module that imports node-llama-cpp.
 
@@ -18,10 +19,12 @@ import {
 import { basename } from 'node:path';
 import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.js';
+import type { CacheSpec } from '../routing/types.js';
 import { resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { GeneratedOutput } from './generated-output.js';
-import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
+import type { CacheInfo, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
   modelPath: string;
@@ -40,6 +43,11 @@ export interface LlamaEngineOptions {
   useMmap?: boolean;
   /** Requests allowed to wait when all slots are busy. */
   maxQueue: number;
+  /**
+   * Separate KV caches, each its own context, slots and queue (`routes` are the router's
+   * business). Default: one cache `default` of `parallel` slots × `contextSize`, queue `maxQueue`.
+   */
+  caches?: CacheSpec[];
   logger: Logger;
   /** Called with 0..1 while the weights load. */
   onLoadProgress?: (fraction: number) => void;
@@ -49,23 +57,32 @@ interface Slot extends PooledSlot {
   sequence: LlamaContextSequence;
 }
 
+interface Cache {
+  name: string;
+  context: LlamaContext;
+  /** Tokens per slot. */
+  contextSize: number;
+  pool: SlotPool<Slot>;
+}
+
 export class LlamaEngine implements Engine {
-  private readonly pool: SlotPool<Slot>;
+  private readonly caches: Map<string, Cache>;
 
   private constructor(
     readonly info: ModelInfo,
     private readonly llama: Llama,
     private readonly model: LlamaModel,
-    private readonly context: LlamaContext,
-    slots: Slot[],
-    maxQueue: number,
+    caches: Cache[],
     private readonly logger: Logger,
   ) {
-    this.pool = new SlotPool(slots, maxQueue);
+    this.caches = new Map(caches.map((cache) => [cache.name, cache]));
   }
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
     const { logger } = options;
+    const configured = options.caches !== undefined && options.caches.length > 0;
+    const specs = configured ? options.caches! : [singleCache(options.parallel, options.contextSize, options.maxQueue)];
+    validateCaches(specs);
     // llama.cpp explains load failures only in its log; keep the last error line for our message.
     let lastNativeError = '';
     const llama = await getLlama({
@@ -97,29 +114,43 @@ export class LlamaEngine implements Engine {
     }
 
     const batchSize = Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY);
-    let context: LlamaContext;
-    try {
-      context = await model.createContext({
-        sequences: options.parallel,
-        contextSize: options.contextSize > 0 ? options.contextSize : { max: model.trainContextSize },
-        batchSize,
-        threads: { ideal: threads, min: threads },
-        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
-      });
-    } catch (error) {
-      await model.dispose().catch(() => undefined);
-      await llama.dispose().catch(() => undefined);
-      throw new FatalError(
-        `Could not create a context of ${options.contextSize || 'auto'} tokens × ${options.parallel} slots: ${messageOf(error)}. Try a smaller --n-ctx or fewer --parallel slots.`,
-        { cause: error },
+    const caches: Cache[] = [];
+    for (const spec of specs) {
+      let context: LlamaContext;
+      try {
+        context = await model.createContext({
+          sequences: spec.slots,
+          contextSize: spec.contextSize > 0 ? spec.contextSize : { max: model.trainContextSize },
+          batchSize,
+          threads: { ideal: threads, min: threads },
+          ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
+        });
+      } catch (error) {
+        for (const cache of caches) await cache.context.dispose().catch(() => undefined);
+        await model.dispose().catch(() => undefined);
+        await llama.dispose().catch(() => undefined);
+        const size = `${spec.contextSize || 'auto'} tokens × ${spec.slots} slots`;
+        throw new FatalError(
+          configured
+            ? `Could not create cache "${spec.name}" (a context of ${size}): ${messageOf(error)}. Give this cache a smaller contextSize or fewer slots${caches.length ? `; the caches before it (${caches.map((cache) => cache.name).join(', ')}) already hold their memory` : ''}.`
+            : `Could not create a context of ${size}: ${messageOf(error)}. Try a smaller --n-ctx or fewer --parallel slots.`,
+          { cause: error },
+        );
+      }
+      const slots: Slot[] = [];
+      for (let id = 0; id < spec.slots; id++) {
+        const sequence = context.getSequence();
+        slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
+      }
+      caches.push({ name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name) });
+      logger.info(
+        { cache: spec.name, slots: spec.slots, slotContextSize: context.contextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
+        'context ready',
       );
     }
-
-    const slots: Slot[] = [];
-    for (let id = 0; id < options.parallel; id++) {
-      const sequence = context.getSequence();
-      slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
-    }
+    const defaultName = defaultCacheOf(specs).name;
+    const defaultCache = caches.find((cache) => cache.name === defaultName)!;
+    const cacheInfo: CacheInfo[] = specs.map((spec, index) => ({ name: spec.name, slots: spec.slots, contextSize: caches[index]!.contextSize, queueSize: spec.queueSize }));
 
     const tokens = model.tokens;
     const eogTokens = [tokens.eos, tokens.eot]
@@ -130,20 +161,18 @@ export class LlamaEngine implements Engine {
     const info: ModelInfo = {
       name: basename(options.modelPath).replace(/\.gguf$/i, ''),
       path: options.modelPath,
-      slotContextSize: context.contextSize,
+      slotContextSize: defaultCache.contextSize,
       trainContextSize: model.trainContextSize,
-      slots: options.parallel,
+      slots: cacheInfo.reduce((sum, cache) => sum + cache.slots, 0),
+      caches: cacheInfo,
+      defaultCache: defaultName,
       eogTokens: [...new Set(eogTokens)],
       ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
       ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
       ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
       ...(typeof metadata?.general?.architecture === 'string' ? { architecture: metadata.general.architecture } : {}),
     };
-    logger.info(
-      { slots: options.parallel, slotContextSize: info.slotContextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
-      'context ready',
-    );
-    return new LlamaEngine(info, llama, model, context, slots, options.maxQueue, logger);
+    return new LlamaEngine(info, llama, model, caches, logger);
   }
 
   countTokens(text: string): number {
@@ -151,39 +180,55 @@ export class LlamaEngine implements Engine {
   }
 
   slots(): SlotStatus[] {
-    return this.pool.slots.map((slot) => ({
-      id: slot.id,
-      busy: slot.busy,
-      cachedTokens: slot.sequence.nextTokenIndex,
-      lastUsed: slot.lastUsed,
-    }));
+    return [...this.caches.values()].flatMap((cache) =>
+      cache.pool.slots.map((slot) => ({
+        cache: cache.name,
+        id: slot.id,
+        busy: slot.busy,
+        cachedTokens: slot.sequence.nextTokenIndex,
+        contextSize: cache.contextSize,
+        lastUsed: slot.lastUsed,
+        ...(slot.lastUsedAt !== undefined ? { lastUsedAt: slot.lastUsedAt } : {}),
+      })),
+    );
   }
 
-  queueDepth(): number {
-    return this.pool.queueDepth();
+  queueDepth(cache?: string): number {
+    if (cache !== undefined) return this.cacheFor(cache).pool.queueDepth();
+    let total = 0;
+    for (const each of this.caches.values()) total += each.pool.queueDepth();
+    return total;
+  }
+
+  private cacheFor(name: string | undefined): Cache {
+    const cache = this.caches.get(name ?? this.info.defaultCache);
+    if (!cache) throw new ApiError('internal', `No cache named "${name}" (caches: ${[...this.caches.keys()].join(', ')}).`);
+    return cache;
   }
 
   async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const { signal } = request;
+    const cache = this.cacheFor(request.cache);
     const prompt = this.tokenize(request.prompt);
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
-    const contextSize = this.info.slotContextSize;
+    const contextSize = cache.contextSize;
     // At least one token must be generated after the prompt.
     if (prompt.length + 1 > contextSize) throw new ContextOverflowError(prompt.length, contextSize);
 
     const grammar = request.constraint === undefined ? undefined : await this.createGrammar(request.constraint);
-    const { slot, commonPrefix } = await this.pool.acquire(prompt, signal);
+    const { slot, commonPrefix } = await cache.pool.acquire(prompt, signal);
     try {
       // The last prompt token is always evaluated again: its logits start the generation.
       const reused = Math.min(commonPrefix, prompt.length - 1);
-      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, slot: slot.id };
-      yield* this.generate(slot.sequence, prompt, reused, request, grammar);
+      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
+      yield* this.generate(cache, slot.sequence, prompt, reused, request, grammar);
     } finally {
-      this.pool.release(slot);
+      cache.pool.release(slot);
     }
   }
 
   private async *generate(
+    cache: Cache,
     sequence: LlamaContextSequence,
     prompt: Token[],
     reused: number,
@@ -197,7 +242,7 @@ export class LlamaEngine implements Engine {
     const cachedTokens = sequence.nextTokenIndex;
 
     // Prefill in batch-sized chunks so an abort is noticed between chunks, not after the whole prompt.
-    const chunk = this.context.batchSize;
+    const chunk = cache.context.batchSize;
     let next = cachedTokens;
     while (prompt.length - 1 - next > 0) {
       signal?.throwIfAborted();
@@ -207,7 +252,7 @@ export class LlamaEngine implements Engine {
     }
     signal?.throwIfAborted();
 
-    const room = this.info.slotContextSize - prompt.length;
+    const room = cache.contextSize - prompt.length;
     const maxTokens = Math.min(request.maxTokens ?? room, room);
     const sampling = resolveSampling(request.sampling);
     const detokenize = (tokens: readonly number[], last: readonly number[]) => this.model.detokenize(tokens as Token[], true, last as Token[]);
@@ -294,6 +339,7 @@ export class LlamaEngine implements Engine {
     this.logger.debug(
       {
         requestId: request.id,
+        cache: cache.name,
         promptTokens: prompt.length,
         cachedTokens,
         generated,
@@ -349,7 +395,7 @@ export class LlamaEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await this.context.dispose();
+    for (const cache of this.caches.values()) await cache.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }

@@ -13,6 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
+import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.js';
+import type { CacheSpec } from '../routing/types.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { StopDetector } from './stop-detector.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
@@ -75,37 +77,54 @@ function pieceIds(parts: string[]): number[] {
 export interface MockEngineOptions {
   script?: MockScript;
   slots?: number;
+  /** Tokens per slot; also what a cache with `contextSize: 0` gets. */
   slotContextSize?: number;
   maxQueue?: number;
+  /** Separate caches, each its own slots and queue. Default: one cache `default` from the options above. */
+  caches?: CacheSpec[];
+}
+
+interface MockCache {
+  name: string;
+  contextSize: number;
+  pool: SlotPool<MockSlot>;
 }
 
 export class MockEngine implements Engine {
   readonly info: ModelInfo;
   private readonly script: MockScript;
-  private readonly pool: SlotPool<MockSlot>;
+  private readonly caches = new Map<string, MockCache>();
 
   constructor(options: MockEngineOptions = {}) {
     this.script = options.script ?? DEFAULT_MOCK_SCRIPT;
-    const slotCount = options.slots ?? 4;
+    const fallbackContext = options.slotContextSize ?? 32768;
+    const specs = options.caches?.length ? options.caches : [singleCache(options.slots ?? 4, fallbackContext, options.maxQueue ?? 64)];
+    validateCaches(specs);
+    for (const spec of specs) {
+      const slots: MockSlot[] = Array.from({ length: spec.slots }, (_, id) => ({
+        id,
+        busy: false,
+        lastUsed: 0,
+        tokens: [],
+        cachedTokens() {
+          return this.tokens;
+        },
+      }));
+      const contextSize = spec.contextSize > 0 ? spec.contextSize : fallbackContext;
+      this.caches.set(spec.name, { name: spec.name, contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name) });
+    }
+    const defaultCache = defaultCacheOf(specs).name;
     this.info = {
       name: 'mock',
       path: '(mock)',
-      slotContextSize: options.slotContextSize ?? 32768,
-      slots: slotCount,
+      slotContextSize: this.caches.get(defaultCache)!.contextSize,
+      slots: specs.reduce((sum, spec) => sum + spec.slots, 0),
+      caches: specs.map((spec) => ({ name: spec.name, slots: spec.slots, contextSize: this.caches.get(spec.name)!.contextSize, queueSize: spec.queueSize })),
+      defaultCache,
       // No template: the chat layer falls back to its default (ChatML), as for any template-less model.
       eosToken: '<|im_end|>',
       eogTokens: ['<|im_end|>'],
     };
-    const slots: MockSlot[] = Array.from({ length: slotCount }, (_, id) => ({
-      id,
-      busy: false,
-      lastUsed: 0,
-      tokens: [],
-      cachedTokens() {
-        return this.tokens;
-      },
-    }));
-    this.pool = new SlotPool(slots, options.maxQueue ?? 64);
   }
 
   countTokens(text: string): number {
@@ -121,26 +140,46 @@ export class MockEngine implements Engine {
   }
 
   slots(): SlotStatus[] {
-    return this.pool.slots.map((slot) => ({ id: slot.id, busy: slot.busy, cachedTokens: slot.tokens.length, lastUsed: slot.lastUsed }));
+    return [...this.caches.values()].flatMap((cache) =>
+      cache.pool.slots.map((slot) => ({
+        cache: cache.name,
+        id: slot.id,
+        busy: slot.busy,
+        cachedTokens: slot.tokens.length,
+        contextSize: cache.contextSize,
+        lastUsed: slot.lastUsed,
+        ...(slot.lastUsedAt !== undefined ? { lastUsedAt: slot.lastUsedAt } : {}),
+      })),
+    );
   }
 
-  queueDepth(): number {
-    return this.pool.queueDepth();
+  queueDepth(cache?: string): number {
+    if (cache !== undefined) return this.cacheFor(cache).pool.queueDepth();
+    let total = 0;
+    for (const each of this.caches.values()) total += each.pool.queueDepth();
+    return total;
+  }
+
+  private cacheFor(name: string | undefined): MockCache {
+    const cache = this.caches.get(name ?? this.info.defaultCache);
+    if (!cache) throw new ApiError('internal', `No cache named "${name}" (caches: ${[...this.caches.keys()].join(', ')}).`);
+    return cache;
   }
 
   async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const { signal } = request;
+    const cache = this.cacheFor(request.cache);
     const prompt = pieceIds(pieces(request.prompt));
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
-    if (prompt.length + 1 > this.info.slotContextSize) throw new ContextOverflowError(prompt.length, this.info.slotContextSize);
+    if (prompt.length + 1 > cache.contextSize) throw new ContextOverflowError(prompt.length, cache.contextSize);
     const response = this.script.responses.find((candidate) => candidate.match === undefined || new RegExp(candidate.match).test(request.prompt));
     const output = pieces(response?.output ?? '');
 
-    const { slot, commonPrefix } = await this.pool.acquire(prompt, signal);
+    const { slot, commonPrefix } = await cache.pool.acquire(prompt, signal);
     try {
       const cachedTokens = Math.min(commonPrefix, prompt.length - 1);
-      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens, slot: slot.id };
-      const room = this.info.slotContextSize - prompt.length;
+      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens, cache: cache.name, slot: slot.id };
+      const room = cache.contextSize - prompt.length;
       const maxTokens = Math.min(request.maxTokens ?? room, room);
       const stops = new StopDetector(request.stop);
       let generated = 0;
@@ -174,7 +213,7 @@ export class MockEngine implements Engine {
         usage: { promptTokens: prompt.length, cachedTokens, completionTokens: generated },
       };
     } finally {
-      this.pool.release(slot);
+      cache.pool.release(slot);
     }
   }
 

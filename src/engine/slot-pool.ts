@@ -12,6 +12,8 @@ export interface PooledSlot {
   busy: boolean;
   /** Monotonic counter value of the last release; 0 = never used. */
   lastUsed: number;
+  /** Wall-clock time (epoch ms) of the last release; set by the pool. */
+  lastUsedAt?: number;
   /** Tokens currently held in this slot's cache. */
   cachedTokens(): readonly number[];
 }
@@ -45,6 +47,8 @@ export class SlotPool<S extends PooledSlot> {
     readonly slots: readonly S[],
     /** Requests allowed to wait for a slot; one more is refused as overloaded. */
     private readonly maxQueue: number,
+    /** Cache name for messages; each cache has its own pool, so one busy cache never blocks another. */
+    readonly name?: string,
   ) {}
 
   queueDepth(): number {
@@ -61,7 +65,7 @@ export class SlotPool<S extends PooledSlot> {
     }
     if (this.waiting.length >= this.maxQueue) {
       return Promise.reject(
-        new ApiError('overloaded', `Server busy: all ${this.slots.length} slots are in use and ${this.waiting.length} requests are waiting. Retry shortly.`, {
+        new ApiError('overloaded', `Server busy: all ${this.slots.length} slots${this.name !== undefined ? ` of cache "${this.name}"` : ''} are in use and ${this.waiting.length} requests are waiting. Retry shortly.`, {
           retryAfter: 1,
           code: 'server_overloaded',
         }),
@@ -86,6 +90,7 @@ export class SlotPool<S extends PooledSlot> {
   release(slot: S): void {
     slot.busy = false;
     slot.lastUsed = ++this.useCounter;
+    slot.lastUsedAt = Date.now();
     this.serveWaiters();
   }
 

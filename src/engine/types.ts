@@ -11,11 +11,19 @@ export interface ModelInfo {
   /** Display name, e.g. the GGUF file name without extension. */
   name: string;
   path: string;
-  /** Context size of one slot, in tokens. */
+  /**
+   * Context size of one slot of the default cache, in tokens (what clients such as
+   * `llama-bridge cc` size their conversations by). Each cache's own size is in `caches`.
+   */
   slotContextSize: number;
   /** Context length the model was trained with (GGUF metadata), if known. */
   trainContextSize?: number;
+  /** Slots over all caches. */
   slots: number;
+  /** The KV caches, in configured order; one of them is the default (see `defaultCache`). */
+  caches: CacheInfo[];
+  /** Name of the cache serving requests that name none. */
+  defaultCache: string;
   /** `tokenizer.chat_template` from the GGUF metadata, if present. */
   chatTemplate?: string;
   bosToken?: string;
@@ -24,6 +32,15 @@ export interface ModelInfo {
   eogTokens: string[];
   /** GGUF `general.architecture`. */
   architecture?: string;
+}
+
+export interface CacheInfo {
+  name: string;
+  slots: number;
+  /** Tokens per slot (the real size, after `0` = training context was resolved). */
+  contextSize: number;
+  /** Requests that may wait for one of its slots. */
+  queueSize: number;
 }
 
 export interface CompletionRequest {
@@ -42,6 +59,8 @@ export interface CompletionRequest {
    * as if the model had) once it has used that many tokens.
    */
   thinking?: ThinkingMarkers & { budget?: number; closeWith?: string };
+  /** The cache (see ModelInfo.caches) to serve this from; default: the default cache. Unknown → ApiError. */
+  cache?: string;
   /** Aborting stops queued, prefilling or generating work and frees the slot with its cache kept. */
   signal?: AbortSignal;
 }
@@ -68,16 +87,24 @@ export interface CompletionUsage {
 
 export type CompletionEvent =
   /** The prompt was tokenized and given a slot; prompt processing starts now. */
-  | { type: 'accepted'; promptTokens: number; cachedTokens: number; slot: number }
+  | { type: 'accepted'; promptTokens: number; cachedTokens: number; cache: string; slot: number }
   /** A piece of generated text. Stop strings are already held back and cut out. */
   | { type: 'text'; text: string }
   | { type: 'done'; stop: Exclude<StopReason, 'tool_calls'>; stopSequence?: string; usage: CompletionUsage };
 
 export interface SlotStatus {
+  /** The cache the slot belongs to. */
+  cache: string;
+  /** Slot number within its cache. */
   id: number;
   busy: boolean;
   cachedTokens: number;
+  /** Tokens the slot holds at most (its cache's context size). */
+  contextSize: number;
+  /** Order of last release within its cache (higher = more recent); 0 = never used. */
   lastUsed: number;
+  /** Wall-clock time (epoch ms) the slot was last released; undefined = never used. */
+  lastUsedAt?: number;
 }
 
 export interface Engine {
@@ -95,7 +122,7 @@ export interface Engine {
    */
   complete(request: CompletionRequest): AsyncIterable<CompletionEvent>;
   slots(): SlotStatus[];
-  /** Requests waiting for a free slot. */
-  queueDepth(): number;
+  /** Requests waiting for a free slot: of one cache, or of all caches when none is named. */
+  queueDepth(cache?: string): number;
   close(): Promise<void>;
 }

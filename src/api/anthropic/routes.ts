@@ -8,6 +8,7 @@ import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ApiError } from '../../errors.js';
 import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { routingHeaders } from '../../routing/headers.js';
 import { neutraliseClaudeCodeRequest } from './claude-code-prompt.js';
 import { newMessageId, newToolUseId } from './common.js';
 import { toAnthropicError } from './errors.js';
@@ -60,7 +61,7 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
     fastify.post('/v1/messages', async (request, reply): Promise<Message | FastifyReply> => {
       const body = parseMessagesBody(neutraliseClaudeCodeRequest(request.body));
       const id = messageId();
-      const chatRequest = { ...toChatRequest(body, { id }), ...(request.trace ? { trace: request.trace } : {}) };
+      const chatRequest = { ...toChatRequest(body, { id }), headers: routingHeaders(request.headers), ...(request.trace ? { trace: request.trace } : {}) };
       const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };
 
       if (body.stream !== true) {

@@ -8,6 +8,7 @@ import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
 import { ApiError } from '../../errors.js';
 import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { routingHeaders } from '../../routing/headers.js';
 import { anthropicErrorBody } from '../anthropic/errors.js';
 import { anthropicModel, anthropicModelList, wantsAnthropic } from '../anthropic/models.js';
 import type { ModelInfoWire, ModelListWire } from '../anthropic/wire.js';
@@ -66,7 +67,11 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
     fastify.post('/v1/chat/completions', async (request, reply) => {
       const body = parseChatCompletionBody(request.body);
       const requestId = deps.newId();
-      const chatRequest = { ...toChatRequest(body, { id: requestId, defaultModel: deps.chat.info.modelName }), ...(request.trace ? { trace: request.trace } : {}) };
+      const chatRequest = {
+        ...toChatRequest(body, { id: requestId, defaultModel: deps.chat.info.modelName }),
+        headers: routingHeaders(request.headers),
+        ...(request.trace ? { trace: request.trace } : {}),
+      };
       const meta: ResponseMeta = {
         id: completionId(requestId),
         model: chatRequest.model,
