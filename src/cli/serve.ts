@@ -2,6 +2,7 @@
 // 503 while loading), then serve until SIGINT/SIGTERM.
 
 import { Option, type Command } from '@commander-js/extra-typings';
+import { ignoredFlagsWarning, loadConfigFile } from '../config/load.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type pino from 'pino';
@@ -18,6 +19,8 @@ import { FatalError } from '../errors.js';
 import { createApp, ServerState } from '../http/app.js';
 import { isLoopbackHost } from '../http/security.js';
 import type { Logger } from '../log.js';
+import { Router } from '../routing/router.js';
+import type { CacheSpec } from '../routing/types.js';
 import { createLoadProgress } from './load-progress.js';
 import { createCliLogger } from './logger.js';
 import { intOption, parseGpuLayers } from './parse.js';
@@ -49,6 +52,7 @@ export interface ServeOptions {
   /** Keep four snapshots per request under `debugDir` and log verbosely. */
   debug?: boolean;
   debugDir?: string;
+  caches?: CacheSpec[];
 }
 
 /** The flag defaults, for code (tests, benchmarks) that starts a server without the CLI. */
@@ -70,6 +74,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('Serve a GGUF model over the Anthropic Messages and OpenAI Chat Completions APIs')
     .option('-m, --model <path>', 'GGUF file, folder holding one, or a path under models/')
+    .option('--config <file.toml>', 'read server, model and cache settings from a TOML file (see configs/); replaces the model and server flags')
     .option('--mock', 'serve scripted answers without loading a model (for testing clients)')
     .option('--mock-script <file>', 'JSON file of scripted mock responses (with --mock)')
     .option('--host <address>', 'address to bind', '127.0.0.1')
@@ -93,9 +98,37 @@ export function registerServe(program: Command): void {
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', 'logs')
     .addOption(new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish').default(10_000).argParser(intOption('--shutdown-grace-ms', 0)))
-    .action(async (options) => {
-      await serve({ ...options, logLevel: options.logLevel ?? (options.debug ? 'debug' : 'info') } as ServeOptions);
+    .action(async (options, command) => {
+      const resolved = resolveServeOptions(options, command);
+      await serve(resolved.options, resolved.warnings);
     });
+}
+
+interface ServeCliOptions extends Omit<Partial<ServeOptions>, 'logLevel'> {
+  config?: string;
+  logLevel?: string;
+}
+
+/** The flags as ServeOptions, or with --config the file's settings (warning about flags it overrides). */
+export function resolveServeOptions(options: ServeCliOptions, command: Pick<Command, 'getOptionValueSource' | 'options'>): { options: ServeOptions; warnings: string[] } {
+  if (options.config === undefined) {
+    return { options: { ...options, logLevel: options.logLevel ?? (options.debug ? 'debug' : 'info') } as ServeOptions, warnings: [] };
+  }
+  const fromConfig = loadConfigFile(options.config);
+  if (!options.mock && fromConfig.model === undefined) throw new FatalError(`${options.config}: [model] path is missing (or pass --mock to serve without a model).`);
+  const warning = ignoredFlagsWarning(
+    (name) => command.getOptionValueSource(name) === 'cli',
+    (name) => command.options.find((option) => option.attributeName() === name)?.long ?? name,
+  );
+  return {
+    options: {
+      ...DEFAULT_SERVE_OPTIONS,
+      ...fromConfig,
+      ...(options.mock ? { mock: true } : {}),
+      ...(options.mockScript !== undefined ? { mockScript: options.mockScript } : {}),
+    },
+    warnings: warning ? [warning] : [],
+  };
 }
 
 function parseOnOff(value: string | undefined): boolean {
@@ -123,6 +156,9 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
   const modelPath = options.mock ? undefined : resolveModelPath(options.model!);
   const templateOverride = options.chatTemplateFile ? readTemplateFile(options.chatTemplateFile) : undefined;
   const mockScript = options.mockScript ? loadMockScript(options.mockScript) : undefined;
+  // Configured caches: checked (names, sizes, one default, rules) before anything loads.
+  const caches = options.caches?.length ? options.caches : undefined;
+  const router = caches ? new Router(caches) : undefined;
 
   const state = new ServerState();
   const app = await createApp({
@@ -145,7 +181,8 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
   try {
     engine = modelPath
       ? await loadEngine(modelPath, options, logger)
-      : new MockEngine({ slots: options.parallel, maxQueue: options.queueSize, ...(mockScript ? { script: mockScript } : {}) });
+      : new MockEngine({ slots: options.parallel, maxQueue: options.queueSize, ...(mockScript ? { script: mockScript } : {}), ...(caches ? { caches } : {}) });
+    state.engine = engine;
     const templateSource = templateOverride ?? engine.info.chatTemplate;
     const template = createTemplate(templateSource, engine, logger);
     const family = options.chatFormat ?? detectFamily(template.source);
@@ -154,7 +191,7 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
     } else {
       logger.info({ family, source: options.chatFormat ? '--chat-format' : 'template' }, 'output parser');
     }
-    state.ready(new ChatPipeline({ engine, template, logger, family, reasoningFormat: options.reasoningFormat, shutdownSignal: shutdown.signal }));
+    state.ready(new ChatPipeline({ engine, template, logger, family, reasoningFormat: options.reasoningFormat, shutdownSignal: shutdown.signal, ...(router ? { router } : {}) }));
   } catch (error) {
     state.status = 'failed';
     await app.close();
@@ -179,8 +216,9 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
   return { url, engine, stop };
 }
 
-export async function serve(options: ServeOptions): Promise<void> {
+export async function serve(options: ServeOptions, warnings: readonly string[] = []): Promise<void> {
   const logger = createCliLogger(options.logLevel);
+  for (const warning of warnings) logger.warn(warning);
   const server = await startServer(options, logger);
   process.stderr.write(`llama-bridge serving ${server.engine.info.name} at ${server.url} (Anthropic and OpenAI APIs under ${server.url}/v1)\n`);
   await new Promise<void>((resolve) => {
@@ -206,6 +244,7 @@ async function loadEngine(modelPath: string, options: ServeOptions, logger: Logg
       parallel: options.parallel,
       batchSize: options.nBatch,
       maxQueue: options.queueSize,
+      ...(options.caches?.length ? { caches: options.caches } : {}),
       useMmap: options.mmap,
       logger,
       onLoadProgress: progress.update,
@@ -214,7 +253,8 @@ async function loadEngine(modelPath: string, options: ServeOptions, logger: Logg
       ...(options.flashAttn !== undefined ? { flashAttention: options.flashAttn } : {}),
       ...(options.nGpuLayers !== undefined ? { gpuLayers: options.nGpuLayers } : {}),
     });
-    progress.done(`loaded ${engine.info.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (${engine.info.slots} slots × ${engine.info.slotContextSize} tokens)`);
+    const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
+    progress.done(`loaded ${engine.info.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (${layout})`);
     return engine;
   } catch (error) {
     progress.done();

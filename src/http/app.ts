@@ -12,8 +12,11 @@ import type { ChatService, ChatServiceInfo } from '../chat/service.js';
 import type { ChatRequest, GenerationEvent } from '../chat/types.js';
 import { installDebugTraces } from '../debug/http.js';
 import type { DebugTraces } from '../debug/trace.js';
+import type { Engine } from '../engine/types.js';
 import { ApiError } from '../errors.js';
+import { Metrics } from './metrics.js';
 import { checkApiKey, isLoopbackHost, hostAllowed } from './security.js';
+import { registerSlots } from './slots.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -22,6 +25,8 @@ export type ServerStatus = 'loading' | 'ready' | 'failed';
 /** Lets the server answer (503 on /health, clear errors on the API) while the model loads. */
 export class ServerState implements ChatService {
   status: ServerStatus = 'loading';
+  /** The loaded engine, for status endpoints (/slots); set once the model is loaded. */
+  engine: Engine | undefined;
   private chat: ChatService | undefined;
 
   ready(chat: ChatService): void {
@@ -84,6 +89,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (options.debugTraces) installDebugTraces(app, options.debugTraces);
 
+  // GET /metrics (Prometheus); the API routes get the metered service so token counts are seen once for both APIs.
+  const metrics = new Metrics({
+    queueDepths: () => {
+      const engine = options.state.engine;
+      return engine ? Object.fromEntries(engine.info.caches.map((cache) => [cache.name, engine.queueDepth(cache.name)])) : {};
+    },
+  });
+  metrics.install(app);
+  const chat = metrics.meter(options.state);
+
   app.head('/', async (_request, reply) => reply.code(200).send());
   app.get('/', async () => ({ name: 'llama-bridge', status: options.state.status }));
   app.get('/health', async (_request, reply) => {
@@ -98,8 +113,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return { model: modelName, n_ctx: slotContextSize, default_generation_settings: { n_ctx: slotContextSize } };
   });
 
-  await app.register(openaiRoutes({ chat: options.state, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));
-  await app.register(anthropicRoutes({ chat: options.state }));
+  registerSlots(app, () => options.state.engine);
+
+  await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));
+  await app.register(anthropicRoutes({ chat }));
 
   app.setNotFoundHandler(async (request) => {
     throw new ApiError('not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`);
