@@ -23,6 +23,7 @@ import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.j
 import type { CacheSpec } from '../routing/types.js';
 import { resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
+import { CacheSet } from './cache-set.js';
 import { GeneratedOutput } from './generated-output.js';
 import type { CacheInfo, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
@@ -66,7 +67,7 @@ interface Cache {
 }
 
 export class LlamaEngine implements Engine {
-  private readonly caches: Map<string, Cache>;
+  private readonly caches: CacheSet<Slot, Cache>;
 
   private constructor(
     readonly info: ModelInfo,
@@ -75,7 +76,7 @@ export class LlamaEngine implements Engine {
     caches: Cache[],
     private readonly logger: Logger,
   ) {
-    this.caches = new Map(caches.map((cache) => [cache.name, cache]));
+    this.caches = new CacheSet(caches, info.defaultCache);
   }
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
@@ -180,35 +181,16 @@ export class LlamaEngine implements Engine {
   }
 
   slots(): SlotStatus[] {
-    return [...this.caches.values()].flatMap((cache) =>
-      cache.pool.slots.map((slot) => ({
-        cache: cache.name,
-        id: slot.id,
-        busy: slot.busy,
-        cachedTokens: slot.sequence.nextTokenIndex,
-        contextSize: cache.contextSize,
-        lastUsed: slot.lastUsed,
-        ...(slot.lastUsedAt !== undefined ? { lastUsedAt: slot.lastUsedAt } : {}),
-      })),
-    );
+    return this.caches.slots((slot) => slot.sequence.nextTokenIndex);
   }
 
   queueDepth(cache?: string): number {
-    if (cache !== undefined) return this.cacheFor(cache).pool.queueDepth();
-    let total = 0;
-    for (const each of this.caches.values()) total += each.pool.queueDepth();
-    return total;
-  }
-
-  private cacheFor(name: string | undefined): Cache {
-    const cache = this.caches.get(name ?? this.info.defaultCache);
-    if (!cache) throw new ApiError('internal', `No cache named "${name}" (caches: ${[...this.caches.keys()].join(', ')}).`);
-    return cache;
+    return this.caches.queueDepth(cache);
   }
 
   async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const { signal } = request;
-    const cache = this.cacheFor(request.cache);
+    const cache = this.caches.get(request.cache);
     const prompt = this.tokenize(request.prompt);
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
     const contextSize = cache.contextSize;

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
 import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.js';
 import type { CacheSpec } from '../routing/types.js';
+import { CacheSet } from './cache-set.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { StopDetector } from './stop-detector.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
@@ -93,13 +94,14 @@ interface MockCache {
 export class MockEngine implements Engine {
   readonly info: ModelInfo;
   private readonly script: MockScript;
-  private readonly caches = new Map<string, MockCache>();
+  private readonly caches: CacheSet<MockSlot, MockCache>;
 
   constructor(options: MockEngineOptions = {}) {
     this.script = options.script ?? DEFAULT_MOCK_SCRIPT;
     const fallbackContext = options.slotContextSize ?? 32768;
     const specs = options.caches?.length ? options.caches : [singleCache(options.slots ?? 4, fallbackContext, options.maxQueue ?? 64)];
     validateCaches(specs);
+    const caches: MockCache[] = [];
     for (const spec of specs) {
       const slots: MockSlot[] = Array.from({ length: spec.slots }, (_, id) => ({
         id,
@@ -111,15 +113,16 @@ export class MockEngine implements Engine {
         },
       }));
       const contextSize = spec.contextSize > 0 ? spec.contextSize : fallbackContext;
-      this.caches.set(spec.name, { name: spec.name, contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name) });
+      caches.push({ name: spec.name, contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name) });
     }
     const defaultCache = defaultCacheOf(specs).name;
+    this.caches = new CacheSet(caches, defaultCache);
     this.info = {
       name: 'mock',
       path: '(mock)',
-      slotContextSize: this.caches.get(defaultCache)!.contextSize,
+      slotContextSize: this.caches.get(defaultCache).contextSize,
       slots: specs.reduce((sum, spec) => sum + spec.slots, 0),
-      caches: specs.map((spec) => ({ name: spec.name, slots: spec.slots, contextSize: this.caches.get(spec.name)!.contextSize, queueSize: spec.queueSize })),
+      caches: specs.map((spec) => ({ name: spec.name, slots: spec.slots, contextSize: this.caches.get(spec.name).contextSize, queueSize: spec.queueSize })),
       defaultCache,
       // No template: the chat layer falls back to its default (ChatML), as for any template-less model.
       eosToken: '<|im_end|>',
@@ -140,35 +143,16 @@ export class MockEngine implements Engine {
   }
 
   slots(): SlotStatus[] {
-    return [...this.caches.values()].flatMap((cache) =>
-      cache.pool.slots.map((slot) => ({
-        cache: cache.name,
-        id: slot.id,
-        busy: slot.busy,
-        cachedTokens: slot.tokens.length,
-        contextSize: cache.contextSize,
-        lastUsed: slot.lastUsed,
-        ...(slot.lastUsedAt !== undefined ? { lastUsedAt: slot.lastUsedAt } : {}),
-      })),
-    );
+    return this.caches.slots((slot) => slot.tokens.length);
   }
 
   queueDepth(cache?: string): number {
-    if (cache !== undefined) return this.cacheFor(cache).pool.queueDepth();
-    let total = 0;
-    for (const each of this.caches.values()) total += each.pool.queueDepth();
-    return total;
-  }
-
-  private cacheFor(name: string | undefined): MockCache {
-    const cache = this.caches.get(name ?? this.info.defaultCache);
-    if (!cache) throw new ApiError('internal', `No cache named "${name}" (caches: ${[...this.caches.keys()].join(', ')}).`);
-    return cache;
+    return this.caches.queueDepth(cache);
   }
 
   async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const { signal } = request;
-    const cache = this.cacheFor(request.cache);
+    const cache = this.caches.get(request.cache);
     const prompt = pieceIds(pieces(request.prompt));
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
     if (prompt.length + 1 > cache.contextSize) throw new ContextOverflowError(prompt.length, cache.contextSize);
