@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
+import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../zod-issues.js';
 
 const JsonObject = z.record(z.string(), z.unknown());
 
@@ -153,9 +154,6 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
 // ---------------------------------------------------------------------------------------
 // Error description, in Anthropic's words where they are known.
 
-type Issue = z.core.$ZodIssue;
-type Path = PropertyKey[];
-
 /** `['messages', 2, 'content', 0]` → `messages.2.content.0` (Anthropic's notation). */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
@@ -163,12 +161,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** One message naming the first field at fault, e.g. `max_tokens: Field required`. */
 export function describeZodError(error: z.ZodError, input: unknown): { message: string; param?: string } {
-  const first = error.issues[0];
-  if (first === undefined) return { message: 'Invalid request body' };
-  const { path, message } = describeIssue(first, [], input);
-  if (path.length === 0) return { message: `Invalid request body: ${message}` };
-  const param = formatPath(path);
-  return { message: `${param}: ${message}`, param };
+  return describeFirstIssue(error, input, describeIssue, formatPath);
 }
 
 function describeIssue(issue: Issue, base: Path, input: unknown): { path: Path; message: string } {
@@ -189,23 +182,8 @@ function describeIssue(issue: Issue, base: Path, input: unknown): { path: Path; 
     return { path, message: issue.message };
   }
   // A plain union (`string | blocks`): explain the branch that got past the value's type.
-  const typeMismatch = (branch: Issue[]) => branch.length > 0 && branch.every((i) => i.code === 'invalid_type' && i.path.length === 0);
-  const candidates = issue.errors.filter((branch) => branch.length > 0 && !typeMismatch(branch));
-  if (candidates.length === 0) {
-    if (value === undefined) return { path, message: 'Field required' };
-    const expected = [...new Set(issue.errors.flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined))))];
-    return { path, message: `Input should be ${expected.filter(Boolean).join(' or ')}` };
-  }
-  let best = candidates[0]!;
-  for (const branch of candidates) if ((branch[0]?.path.length ?? 0) > (best[0]?.path.length ?? 0)) best = branch;
-  return describeIssue(best[0]!, path, input);
-}
-
-function valueAt(input: unknown, path: Path): unknown {
-  let value: unknown = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
+  const branch = explainingBranch(issue);
+  if (branch) return describeIssue(branch, path, input);
+  if (value === undefined) return { path, message: 'Field required' };
+  return { path, message: `Input should be ${expectedTypes(issue).join(' or ')}` };
 }

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
+import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../zod-issues.js';
 
 const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() });
 const ImageUrlPart = z.looseObject({
@@ -171,9 +172,6 @@ function checkSemantics(body: ChatCompletionBody): void {
 // ---------------------------------------------------------------------------------------
 // Error description
 
-type Issue = z.core.$ZodIssue;
-type Path = PropertyKey[];
-
 /** `['messages', 2, 'role']` → `messages[2].role`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -186,12 +184,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** Turn a zod error into one message naming the field at fault, and that field as `param`. */
 export function describeZodError(error: z.ZodError, input: unknown): { message: string; param?: string } {
-  const first = error.issues[0];
-  if (first === undefined) return { message: 'Invalid request body' };
-  const { path, message } = describeIssue(first, [], input);
-  if (path.length === 0) return { message: `Invalid request body: ${message}` };
-  const param = formatPath(path);
-  return { message: `${param}: ${message}`, param };
+  return describeFirstIssue(error, input, describeIssue, formatPath);
 }
 
 function describeIssue(issue: Issue, base: Path, input: unknown): { path: Path; message: string } {
@@ -210,36 +203,13 @@ function describeIssue(issue: Issue, base: Path, input: unknown): { path: Path; 
     return { path, message: issue.message };
   }
 
-  // A plain union: drop the branches that rejected the value's type outright, then explain
-  // the remaining branch that got furthest into the value.
-  const isTypeMismatch = (branch: Issue[]) =>
-    branch.length > 0 && branch.every((i) => i.code === 'invalid_type' && i.path.length === 0);
-  const candidates = issue.errors.filter((branch) => branch.length > 0 && !isTypeMismatch(branch));
-  if (candidates.length === 0) {
-    const expected = [
-      ...new Set(
-        issue.errors.flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined))),
-      ),
-    ].filter((e): e is NonNullable<typeof e> => e !== undefined);
-    const value = valueAt(input, path);
-    const received = describeValue(value);
-    if (value === undefined) return { path, message: `Required: expected ${expected.join(' or ')}` };
-    return { path, message: `Invalid input: expected ${expected.join(' or ')}, received ${received}` };
-  }
-  let best = candidates[0]!;
-  for (const branch of candidates) {
-    if ((branch[0]?.path.length ?? 0) > (best[0]?.path.length ?? 0)) best = branch;
-  }
-  return describeIssue(best[0]!, path, input);
-}
-
-function valueAt(input: unknown, path: Path): unknown {
-  let value: unknown = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
+  // A plain union: explain the branch that got furthest into the value, if any got past its type.
+  const branch = explainingBranch(issue);
+  if (branch) return describeIssue(branch, path, input);
+  const expected = expectedTypes(issue).join(' or ');
+  const value = valueAt(input, path);
+  if (value === undefined) return { path, message: `Required: expected ${expected}` };
+  return { path, message: `Invalid input: expected ${expected}, received ${describeValue(value)}` };
 }
 
 function describeValue(value: unknown): string {
