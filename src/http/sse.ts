@@ -41,6 +41,29 @@ export function watchClientDisconnect(res: ServerResponse): DisconnectWatch {
   };
 }
 
+/** The client is gone: there is nobody to answer; make sure Fastify does not try. */
+export function abandon(reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  if (!reply.raw.destroyed) reply.raw.destroy();
+  return reply;
+}
+
+/**
+ * Run a non-streaming answer with a signal that fires if the client leaves first; a client
+ * that left gets nothing (its work's failure is the abort, not an error to report).
+ */
+export async function answerUnlessClientLeaves<T>(reply: FastifyReply, work: (signal: AbortSignal) => Promise<T>): Promise<T | FastifyReply> {
+  const watch = watchClientDisconnect(reply.raw);
+  try {
+    return await work(watch.signal);
+  } catch (err) {
+    if (watch.signal.aborted) return abandon(reply);
+    throw err;
+  } finally {
+    watch.dispose();
+  }
+}
+
 function isFastifyReply(target: FastifyReply | ServerResponse): target is FastifyReply {
   return 'raw' in target && typeof (target as FastifyReply).hijack === 'function';
 }

@@ -8,6 +8,7 @@
 // SDKs retry with backoff.
 
 import { ApiError, ContextOverflowError, type ErrorKind } from '../../errors.js';
+import { fastifyClientError } from '../../http/fastify-errors.js';
 import type { AnthropicErrorBody, AnthropicErrorType } from './wire.js';
 
 const TABLE: Record<ErrorKind, { status: number; type: AnthropicErrorType }> = {
@@ -30,12 +31,6 @@ export interface AnthropicErrorResponse {
   unexpected: boolean;
 }
 
-interface FastifyLikeError {
-  code?: unknown;
-  statusCode?: unknown;
-  message?: unknown;
-}
-
 /** Map any thrown value to an Anthropic error response. Unknown errors become a generic 500. */
 export function toAnthropicError(err: unknown): AnthropicErrorResponse {
   if (err instanceof ContextOverflowError) {
@@ -49,23 +44,18 @@ export function toAnthropicError(err: unknown): AnthropicErrorResponse {
     return mapped;
   }
 
-  const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyLikeError;
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  const statusCode = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  switch (code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+  const client = fastifyClientError(err);
+  switch (client?.kind) {
+    case 'invalid_json':
       return response(400, 'invalid_request_error', 'Invalid JSON in request body');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'empty_body':
       return response(400, 'invalid_request_error', 'Request body is empty; expected a JSON object');
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'too_large':
       return response(413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'media_type':
       return response(400, 'invalid_request_error', 'Unsupported content type; send the request body as application/json');
-  }
-  if (err instanceof SyntaxError && statusCode === 400) return response(400, 'invalid_request_error', 'Invalid JSON in request body');
-  // Other client errors raised by Fastify itself: their messages are safe to show.
-  if (code?.startsWith('FST_') && statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-    return response(statusCode, statusCode === 413 ? 'request_too_large' : 'invalid_request_error', typeof e.message === 'string' ? e.message : 'Bad request');
+    case 'other':
+      return response(client.status, client.status === 413 ? 'request_too_large' : 'invalid_request_error', client.message);
   }
   return response(500, 'api_error', 'Internal server error', true);
 }

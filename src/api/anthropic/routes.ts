@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ApiError } from '../../errors.js';
-import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { abandon, answerUnlessClientLeaves, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { neutraliseClaudeCodeRequest } from './claude-code-prompt.js';
 import { newMessageId, newToolUseId } from './common.js';
@@ -64,17 +64,7 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
       const chatRequest = { ...toChatRequest(body, { id }), headers: routingHeaders(request.headers), ...(request.trace ? { trace: request.trace } : {}) };
       const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };
 
-      if (body.stream !== true) {
-        const watch = watchClientDisconnect(reply.raw);
-        try {
-          return await collectMessage(deps.chat.generate(chatRequest, watch.signal), meta);
-        } catch (err) {
-          if (watch.signal.aborted) return abandon(reply);
-          throw err;
-        } finally {
-          watch.dispose();
-        }
-      }
+      if (body.stream !== true) return answerUnlessClientLeaves(reply, (signal) => collectMessage(deps.chat.generate(chatRequest, signal), meta));
 
       const sse = new SseWriter(reply);
       const events = deps.chat.generate(chatRequest, sse.signal)[Symbol.asyncIterator]();
@@ -155,11 +145,4 @@ async function streamEvents(
         .catch(() => {});
     }
   }
-}
-
-/** The client is gone: there is nobody to answer; make sure Fastify does not try. */
-function abandon(reply: FastifyReply): FastifyReply {
-  reply.hijack();
-  if (!reply.raw.destroyed) reply.raw.destroy();
-  return reply;
 }

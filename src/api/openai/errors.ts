@@ -8,6 +8,7 @@
 // HTTP status, never from `type`.
 
 import { ApiError, ContextOverflowError, type ErrorKind } from '../../errors.js';
+import { fastifyClientError } from '../../http/fastify-errors.js';
 import type { OpenAIErrorBody } from './wire.js';
 
 const TYPE: Record<ErrorKind, string> = {
@@ -34,12 +35,6 @@ export interface OpenAIErrorResponse {
   headers: Record<string, string>;
   /** True for failures the server should log (5xx that are not deliberate). */
   unexpected: boolean;
-}
-
-interface FastifyLikeError {
-  code?: unknown;
-  statusCode?: unknown;
-  message?: unknown;
 }
 
 /** Map any thrown value to an OpenAI error response. Unknown errors become a generic 500. */
@@ -69,25 +64,18 @@ export function toOpenAIError(err: unknown): OpenAIErrorResponse {
     };
   }
 
-  const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyLikeError;
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  const statusCode = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-
-  switch (code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+  const client = fastifyClientError(err);
+  switch (client?.kind) {
+    case 'invalid_json':
       return clientError(400, 'Invalid JSON in request body');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'empty_body':
       return clientError(400, 'Request body is empty; expected a JSON object');
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'too_large':
       return clientError(413, 'Request body is too large', 'request_too_large');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'media_type':
       return clientError(415, 'Unsupported content type; send the request body as application/json');
-  }
-  // A JSON parser error (SyntaxError) that the body parser already marked as 400.
-  if (err instanceof SyntaxError && statusCode === 400) return clientError(400, 'Invalid JSON in request body');
-  // Other client errors raised by Fastify itself (bad content length, …): their messages are safe.
-  if (code?.startsWith('FST_') && statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-    return clientError(statusCode, typeof e.message === 'string' ? e.message : 'Bad request');
+    case 'other':
+      return clientError(client.status, client.message);
   }
   return {
     status: 500,

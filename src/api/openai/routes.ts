@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
 import { ApiError } from '../../errors.js';
-import { SseWriter, watchClientDisconnect } from '../../http/sse.js';
+import { abandon, answerUnlessClientLeaves, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { anthropicErrorBody } from '../anthropic/errors.js';
 import { anthropicModel, anthropicModelList, wantsAnthropic } from '../anthropic/models.js';
@@ -79,17 +79,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
         systemFingerprint: fingerprint(deps.chat.info.modelName),
       };
 
-      if (body.stream !== true) {
-        const watch = watchClientDisconnect(reply.raw);
-        try {
-          return await collectChatCompletion(deps.chat.generate(chatRequest, watch.signal), meta);
-        } catch (err) {
-          if (watch.signal.aborted) return abandon(reply);
-          throw err;
-        } finally {
-          watch.dispose();
-        }
-      }
+      if (body.stream !== true) return answerUnlessClientLeaves(reply, (signal) => collectChatCompletion(deps.chat.generate(chatRequest, signal), meta));
 
       const sse = new SseWriter(reply);
       const events = deps.chat.generate(chatRequest, sse.signal)[Symbol.asyncIterator]();
@@ -162,13 +152,6 @@ async function streamEvents(
         .catch(() => {});
     }
   }
-}
-
-/** The client is gone: there is nobody to answer; make sure Fastify does not try. */
-function abandon(reply: FastifyReply): FastifyReply {
-  reply.hijack();
-  if (!reply.raw.destroyed) reply.raw.destroy();
-  return reply;
 }
 
 const fingerprints = new Map<string, string>();
