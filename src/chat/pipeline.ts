@@ -129,7 +129,7 @@ export class ChatPipeline implements ChatService {
         case 'accepted':
           this.logger.debug({ requestId: request.id, ...event }, 'request accepted');
           request.trace?.promptDetails({ promptTokens: event.promptTokens, reusedTokens: event.cachedTokens, route: `slot ${event.slot}` });
-          yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, route: `${event.cache}/slot ${event.slot}` };
+          yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, cache: event.cache, route: `${event.cache}/slot ${event.slot}` };
           break;
         case 'text':
           request.trace?.rawOutput(event.text);

@@ -120,7 +120,7 @@ export type StopReason = 'end' | 'max_tokens' | 'stop_sequence' | 'tool_calls';
 
 export type GenerationEvent =
   /** Sent after tokenizing and slot choice, before prompt processing: lets clients start their stream early. */
-  | { type: 'accepted'; promptTokens: number; cachedTokens: number; route: string }
+  | { type: 'accepted'; promptTokens: number; cachedTokens: number; cache: string; route: string }
   | { type: 'text'; text: string }
   | { type: 'reasoning'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }

@@ -21,7 +21,7 @@ import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.js';
 import type { CacheSpec } from '../routing/types.js';
-import { resolveSampling } from './sampling.js';
+import { lastTokens, resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { CacheSet } from './cache-set.js';
 import { GeneratedOutput } from './generated-output.js';
@@ -262,7 +262,7 @@ export class LlamaEngine implements Engine {
         ...(sampling.penalty
           ? {
               repeatPenalty: {
-                punishTokens: () => [...prompt, ...output.tokens].slice(-sampling.penalty!.lastN),
+                punishTokens: () => lastTokens(prompt, output.tokens, sampling.penalty!.lastN),
                 maxPunishTokens: sampling.penalty.lastN,
                 penalty: sampling.penalty.repeat,
                 presencePenalty: sampling.penalty.presence,

@@ -42,3 +42,10 @@ export function resolveSampling(options: SamplingOptions, defaults: Partial<Samp
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The last `n` tokens of prompt + output (the penalty window), without copying the whole prompt: called per token. */
+export function lastTokens<T>(prompt: readonly T[], output: readonly T[], n: number): T[] {
+  const fromOutput = n > 0 ? output.slice(-n) : [];
+  const fromPrompt = n - fromOutput.length;
+  return fromPrompt > 0 ? [...prompt.slice(Math.max(0, prompt.length - fromPrompt)), ...fromOutput] : fromOutput;
+}

@@ -90,7 +90,7 @@ export class Metrics {
       for await (const event of chat.generate(request, signal)) {
         const now = performance.now();
         if (event.type === 'accepted') {
-          cache = cacheOf(event.route);
+          cache = event.cache;
           acceptedAt = now;
         } else if (event.type === 'done') {
           const { usage } = event;
@@ -127,10 +127,4 @@ export class Metrics {
     });
     app.get('/metrics', async (_request, reply) => reply.type(this.registry.contentType).send(await this.registry.metrics()));
   }
-}
-
-/** The cache name from an `accepted` event's route (`<cache>/slot <n>`). */
-function cacheOf(route: string): string {
-  const match = /^(.+)\/slot \d+$/.exec(route);
-  return match ? match[1]! : 'default';
 }

@@ -37,7 +37,7 @@ function convert(list: GenerationEvent[]): StreamEvent[] {
 describe('MessageStreamConverter', () => {
   it('sends message_start on the accepted event, with the prompt usage, before any output', () => {
     const converter = new MessageStreamConverter(meta());
-    const out = converter.push({ type: 'accepted', promptTokens: 50, cachedTokens: 20, route: 'slot 0' });
+    const out = converter.push({ type: 'accepted', promptTokens: 50, cachedTokens: 20, cache: 'default', route: 'slot 0' });
     expect(out).toEqual([
       {
         type: 'message_start',
@@ -146,7 +146,7 @@ const GOLDEN: Array<{ name: string; events: () => AsyncIterable<GenerationEvent>
     name: 'error-mid-stream',
     events: () =>
       (async function* (): AsyncGenerator<GenerationEvent> {
-        yield { type: 'accepted', promptTokens: 8, cachedTokens: 0, route: 'slot 0' };
+        yield { type: 'accepted', promptTokens: 8, cachedTokens: 0, cache: 'default', route: 'slot 0' };
         yield { type: 'text', text: 'Hal' };
         throw new ApiError('internal', 'The engine stopped unexpectedly');
       })(),

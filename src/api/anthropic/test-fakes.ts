@@ -8,13 +8,13 @@ export { events, fakeChat, TEXT_EVENTS, TOOL_EVENTS, USAGE, type FakeChat } from
 const USAGE_SMALL: Usage = { promptTokens: 20, cachedTokens: 5, completionTokens: 4 };
 
 export const STOP_SEQUENCE_EVENTS: GenerationEvent[] = [
-  { type: 'accepted', promptTokens: 20, cachedTokens: 5, route: 'slot 0' },
+  { type: 'accepted', promptTokens: 20, cachedTokens: 5, cache: 'default', route: 'slot 0' },
   { type: 'text', text: 'Counting: 1, 2' },
   { type: 'done', stop: 'stop_sequence', stopSequence: ', 3', usage: USAGE_SMALL },
 ];
 
 export const MAX_TOKENS_EVENTS: GenerationEvent[] = [
-  { type: 'accepted', promptTokens: 20, cachedTokens: 0, route: 'slot 0' },
+  { type: 'accepted', promptTokens: 20, cachedTokens: 0, cache: 'default', route: 'slot 0' },
   { type: 'text', text: 'Once upon' },
   { type: 'text', text: ' a time' },
   { type: 'done', stop: 'max_tokens', usage: { promptTokens: 20, cachedTokens: 0, completionTokens: 4 } },
@@ -22,7 +22,7 @@ export const MAX_TOKENS_EVENTS: GenerationEvent[] = [
 
 /** Thinking, whitespace between blocks, text, then a tool call: the shape of a Qwen3 agent turn. */
 export const MIXED_EVENTS: GenerationEvent[] = [
-  { type: 'accepted', promptTokens: 100, cachedTokens: 90, route: 'slot 1' },
+  { type: 'accepted', promptTokens: 100, cachedTokens: 90, cache: 'default', route: 'slot 1' },
   { type: 'reasoning', text: '\nI should list the files.\n' },
   { type: 'text', text: '\n\n' },
   { type: 'text', text: 'Let me look.' },

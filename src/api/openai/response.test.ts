@@ -14,7 +14,7 @@ describe('collectChatCompletion', () => {
   it('builds a text completion', async () => {
     const result = await collectChatCompletion(
       from([
-        { type: 'accepted', promptTokens: 10, cachedTokens: 4, route: 'r' },
+        { type: 'accepted', promptTokens: 10, cachedTokens: 4, cache: 'default', route: 'r' },
         { type: 'text', text: 'Hello' },
         { type: 'text', text: ' world' },
         { type: 'done', stop: 'end', usage },

@@ -262,7 +262,7 @@ describe('POST /v1/chat/completions (stream)', () => {
     let cleanedUp = false;
     const { app } = await build(async function* () {
       try {
-        yield { type: 'accepted', promptTokens: 1, cachedTokens: 0, route: 'r' } satisfies GenerationEvent;
+        yield { type: 'accepted', promptTokens: 1, cachedTokens: 0, cache: 'default', route: 'r' } satisfies GenerationEvent;
         yield { type: 'text', text: 'Part' } satisfies GenerationEvent;
         throw new ApiError('internal', 'The model produced invalid UTF-8');
       } finally {

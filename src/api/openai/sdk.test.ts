@@ -23,7 +23,7 @@ async function* slowGeneration(signal: AbortSignal): AsyncGenerator<GenerationEv
   const record = { signal, cleanedUp: false };
   slow.push(record);
   try {
-    yield { type: 'accepted', promptTokens: 5, cachedTokens: 0, route: 'slot0' };
+    yield { type: 'accepted', promptTokens: 5, cachedTokens: 0, cache: 'default', route: 'slot0' };
     for (let i = 0; i < 1000 && !signal.aborted; i++) {
       yield { type: 'text', text: `tok${i} ` };
       await new Promise((r) => setTimeout(r, 10));
@@ -245,7 +245,7 @@ describe('openai SDK against the server', () => {
     await pingApp.register(
       openaiRoutes({
         chat: fakeChat(async function* () {
-          yield { type: 'accepted', promptTokens: 1, cachedTokens: 0, route: 'r' };
+          yield { type: 'accepted', promptTokens: 1, cachedTokens: 0, cache: 'default', route: 'r' };
           await new Promise((r) => setTimeout(r, 120));
           yield { type: 'done', stop: 'end', usage: { promptTokens: 1, cachedTokens: 0, completionTokens: 0 } };
         }),

@@ -16,7 +16,7 @@ const deltas = (chunks: ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]
 describe('ChatCompletionChunker', () => {
   it('streams text like OpenAI: role chunk, deltas, finish chunk', () => {
     const chunks = run([
-      { type: 'accepted', promptTokens: 10, cachedTokens: 4, route: 'slot0' },
+      { type: 'accepted', promptTokens: 10, cachedTokens: 4, cache: 'default', route: 'slot0' },
       { type: 'text', text: 'Hel' },
       { type: 'text', text: '' },
       { type: 'text', text: 'lo' },
@@ -113,7 +113,7 @@ describe('ChatCompletionChunker', () => {
 
   it('emits the role chunk on accepted, keeps its counts, and ignores events after done', () => {
     const chunker = new ChatCompletionChunker({ ...meta, includeUsage: false });
-    expect(deltas(chunker.push({ type: 'accepted', promptTokens: 3, cachedTokens: 1, route: 'r' }))).toEqual([
+    expect(deltas(chunker.push({ type: 'accepted', promptTokens: 3, cachedTokens: 1, cache: 'default', route: 'r' }))).toEqual([
       { role: 'assistant', content: '' },
     ]);
     expect(chunker.prompt).toEqual({ promptTokens: 3, cachedTokens: 1 });

@@ -34,7 +34,7 @@ export async function* events(list: GenerationEvent[]): AsyncGenerator<Generatio
 }
 
 export const TEXT_EVENTS: GenerationEvent[] = [
-  { type: 'accepted', promptTokens: 12, cachedTokens: 2, route: 'slot0' },
+  { type: 'accepted', promptTokens: 12, cachedTokens: 2, cache: 'default', route: 'slot0' },
   { type: 'reasoning', text: 'Let me think. ' },
   { type: 'reasoning', text: 'Done thinking.' },
   { type: 'text', text: 'Hello' },
@@ -43,7 +43,7 @@ export const TEXT_EVENTS: GenerationEvent[] = [
 ];
 
 export const TOOL_EVENTS: GenerationEvent[] = [
-  { type: 'accepted', promptTokens: 12, cachedTokens: 2, route: 'slot0' },
+  { type: 'accepted', promptTokens: 12, cachedTokens: 2, cache: 'default', route: 'slot0' },
   { type: 'tool_call_start', index: 0, id: 'call_weather', name: 'get_weather' },
   { type: 'tool_call_arguments', index: 0, json: '{"city":' },
   { type: 'tool_call_arguments', index: 0, json: ' "Paris"}' },
