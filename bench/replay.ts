@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseSse } from '../src/debug/trace.js';
+import { parseSse } from '../src/http/sse.js';
 
 interface Recorded {
   path: string;

@@ -10,6 +10,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GenerationTrace, PromptInfo } from '../chat/types.js';
+import { parseSse } from '../http/sse.js';
 
 /** Header names whose values are credentials, or may carry them. */
 const SECRET_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|cookie|set-cookie)$|token|secret|key|auth/i;
@@ -130,29 +131,6 @@ export class RequestTrace implements GenerationTrace {
     writeFileSync(path, this.scrub(text), { mode: 0o600 });
     chmodSync(path, 0o600);
   }
-}
-
-/** SSE text → events (`event` name if any, `data` parsed as JSON when it is JSON); comments dropped. */
-export function parseSse(text: string): { event?: string; data: unknown }[] {
-  const events: { event?: string; data: unknown }[] = [];
-  for (const frame of text.split(/\n\n/)) {
-    let name: string | undefined;
-    const data: string[] = [];
-    for (const line of frame.split('\n')) {
-      if (line.startsWith('event:')) name = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    if (data.length === 0) continue;
-    const joined = data.join('\n');
-    let parsed: unknown = joined;
-    try {
-      parsed = JSON.parse(joined);
-    } catch {
-      // `[DONE]` and other plain data stay text.
-    }
-    events.push({ ...(name !== undefined ? { event: name } : {}), data: parsed });
-  }
-  return events;
 }
 
 /** 20261125-071502.123: sorts by time, readable, safe in file names. */

@@ -2,6 +2,7 @@
 
 import type { ChatService, ChatServiceInfo } from '../../chat/service.js';
 import type { ChatRequest, GenerationEvent, Usage } from '../../chat/types.js';
+import { parseSse as parseSseEvents } from '../../http/sse.js';
 
 export type Script = (request: ChatRequest, signal: AbortSignal) => AsyncIterable<GenerationEvent>;
 
@@ -56,15 +57,5 @@ export const TOOL_EVENTS: GenerationEvent[] = [
 
 /** Split an SSE body into its `data:` payloads (JSON-parsed unless `[DONE]`). */
 export function parseSse(body: string): unknown[] {
-  return body
-    .split('\n\n')
-    .filter((frame) => frame.trim() !== '' && !frame.startsWith(':'))
-    .map((frame) => {
-      const data = frame
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => line.slice(6))
-        .join('\n');
-      return data === '[DONE]' ? data : JSON.parse(data);
-    });
+  return parseSseEvents(body).map((event) => event.data);
 }
