@@ -52,6 +52,8 @@ export interface ServeOptions {
   /** Keep four snapshots per request under `debugDir` and log verbosely. */
   debug?: boolean;
   debugDir?: string;
+  /** Save the slots' KV caches here on shutdown and restore them at start. */
+  cacheDir?: string;
   caches?: CacheSpec[];
 }
 
@@ -97,6 +99,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(['trace', 'debug', 'info', 'warn', 'error']))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', 'logs')
+    .option('--cache-dir <dir>', "save the slots' KV caches here on shutdown and restore them at start (hot restarts)")
     .addOption(new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish').default(10_000).argParser(intOption('--shutdown-grace-ms', 0)))
     .action(async (options, command) => {
       const resolved = resolveServeOptions(options, command);
@@ -245,6 +248,7 @@ async function loadEngine(modelPath: string, options: ServeOptions, logger: Logg
       batchSize: options.nBatch,
       maxQueue: options.queueSize,
       ...(options.caches?.length ? { caches: options.caches } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       useMmap: options.mmap,
       logger,
       onLoadProgress: progress.update,

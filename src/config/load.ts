@@ -88,6 +88,7 @@ export function configToServeOptions(config: ConfigFile, configDir: string, env:
   set('cors', server.cors?.join(','));
   set('debug', server.debug);
   set('debugDir', server.debug_dir !== undefined ? relative(server.debug_dir) : undefined);
+  set('cacheDir', server.cache_dir !== undefined ? relative(server.cache_dir) : undefined);
   set('queueSize', server.queue_size);
   set('shutdownGraceMs', server.shutdown_grace_ms);
 
@@ -165,7 +166,7 @@ function routeOf(rule: NonNullable<NonNullable<ConfigFile['cache']>[number]['rou
 export const CONFIG_REPLACES = [
   'model', 'host', 'port', 'apiKey', 'allowRemoteWithoutKey', 'cors', 'nCtx', 'nBatch', 'nUbatch', 'nThreads', 'flashAttn',
   'nGpuLayers', 'parallel', 'queueSize', 'chatTemplateFile', 'chatFormat', 'reasoningFormat', 'mmap', 'logLevel', 'debug',
-  'debugDir', 'shutdownGraceMs',
+  'debugDir', 'cacheDir', 'shutdownGraceMs',
 ] as const;
 
 /** The one warning for command-line flags that --config overrides, or undefined when there are none. */

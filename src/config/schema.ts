@@ -42,6 +42,8 @@ const serverSchema = z.strictObject({
   cors: z.array(z.string().min(1)).optional(),
   debug: z.boolean().optional(),
   debug_dir: z.string().min(1).optional(),
+  /** Save the slots' KV caches here on shutdown and restore them at start (hot restarts). */
+  cache_dir: z.string().min(1).optional(),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).optional(),
   queue_size: nonNegativeInt.optional(),
   shutdown_grace_ms: nonNegativeInt.optional(),

@@ -24,6 +24,7 @@ import type { CacheSpec } from '../routing/types.js';
 import { lastTokens, resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { CacheSet } from './cache-set.js';
+import { CacheStore, type SavedSlot } from './cache-store.js';
 import { GeneratedOutput } from './generated-output.js';
 import type { CacheInfo, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
@@ -50,6 +51,11 @@ export interface LlamaEngineOptions {
    */
   caches?: CacheSpec[];
   logger: Logger;
+  /**
+   * Save the slots' KV caches here when the engine closes and restore them when it loads
+   * (hot restarts); unset: caches live in memory only.
+   */
+  cacheDir?: string;
   /** Called with 0..1 while the weights load. */
   onLoadProgress?: (fraction: number) => void;
 }
@@ -75,6 +81,7 @@ export class LlamaEngine implements Engine {
     private readonly model: LlamaModel,
     caches: Cache[],
     private readonly logger: Logger,
+    private readonly store: CacheStore | undefined,
   ) {
     this.caches = new CacheSet(caches, info.defaultCache);
   }
@@ -173,7 +180,58 @@ export class LlamaEngine implements Engine {
       ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
       ...(typeof metadata?.general?.architecture === 'string' ? { architecture: metadata.general.architecture } : {}),
     };
-    return new LlamaEngine(info, llama, model, caches, logger);
+    const store = options.cacheDir ? new CacheStore(options.cacheDir, options.modelPath) : undefined;
+    const engine = new LlamaEngine(info, llama, model, caches, logger, store);
+    if (store) await engine.restoreCaches(store);
+    return engine;
+  }
+
+  /** Load the slot caches saved by the last run on this model file (hot restart). */
+  private async restoreCaches(store: CacheStore): Promise<void> {
+    const started = performance.now();
+    let restored = 0;
+    let tokens = 0;
+    for (const saved of store.saved().sort((a, b) => a.lastUsedAt - b.lastUsedAt)) {
+      const cache = [...this.caches.values()].find((each) => each.name === saved.cache);
+      const slot = cache?.pool.slots[saved.slot];
+      // A cache renamed, shrunk or resized since: its saved slots do not fit.
+      if (!cache || !slot || cache.contextSize !== saved.contextSize) continue;
+      try {
+        await slot.sequence.loadStateFromFile(store.stateFile(saved.cache, saved.slot).path, { acceptRisk: true });
+        cache.pool.touch(slot, saved.lastUsedAt);
+        restored++;
+        tokens += slot.sequence.nextTokenIndex;
+      } catch (error) {
+        this.logger.warn({ cache: saved.cache, slot: saved.slot, err: messageOf(error) }, 'a saved slot cache could not be loaded; it is discarded');
+        await slot.sequence.clearHistory().catch(() => undefined);
+        store.discard(saved.file);
+      }
+    }
+    if (restored > 0) this.logger.info({ slots: restored, tokens, ms: Math.round(performance.now() - started), from: store.folder }, 'restored slot caches from the last run');
+  }
+
+  /** Write every slot's cache to disk (called on close, when no request runs). */
+  private async saveCaches(store: CacheStore): Promise<void> {
+    const started = performance.now();
+    store.prepare();
+    const saved: SavedSlot[] = [];
+    let bytes = 0;
+    for (const cache of this.caches.values()) {
+      for (const slot of cache.pool.slots) {
+        const tokens = slot.sequence.nextTokenIndex;
+        if (tokens === 0) continue;
+        const { path, temporary, file } = store.stateFile(cache.name, slot.id);
+        try {
+          bytes += (await slot.sequence.saveStateToFile(temporary)).fileSize;
+          store.finishWrite(temporary, path);
+          saved.push({ cache: cache.name, slot: slot.id, contextSize: cache.contextSize, tokens, file, lastUsedAt: slot.lastUsedAt ?? 0 });
+        } catch (error) {
+          this.logger.warn({ cache: cache.name, slot: slot.id, err: messageOf(error) }, 'could not save a slot cache');
+        }
+      }
+    }
+    store.commit(saved);
+    this.logger.info({ slots: saved.length, tokens: saved.reduce((sum, slot) => sum + slot.tokens, 0), megabytes: Math.round(bytes / 1e6), ms: Math.round(performance.now() - started), to: store.folder }, 'saved slot caches for the next start');
   }
 
   countTokens(text: string): number {
@@ -377,6 +435,10 @@ export class LlamaEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    if (this.store) {
+      // A failed save must not keep the server from stopping: the caches are only an optimisation.
+      await this.saveCaches(this.store).catch((error: unknown) => this.logger.warn({ err: messageOf(error) }, 'could not save the slot caches'));
+    }
     for (const cache of this.caches.values()) await cache.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();

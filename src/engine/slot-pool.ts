@@ -94,6 +94,15 @@ export class SlotPool<S extends PooledSlot> {
     this.serveWaiters();
   }
 
+  /**
+   * Mark a free slot as used at `at` (epoch ms) without a request: a slot whose cache was
+   * restored from disk. Call oldest first, so least-recently-used order survives a restart.
+   */
+  touch(slot: S, at: number): void {
+    slot.lastUsed = ++this.useCounter;
+    slot.lastUsedAt = at;
+  }
+
   private serveWaiters(): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
