@@ -55,6 +55,8 @@ describe('example configs', () => {
     expect(caches[1]!.routes).toContainEqual({ headers: { 'x-claude-code-agent-id': '*' } });
     expect(caches[2]!.routes).toContainEqual({ systemContains: 'You are naming a coding session' });
     expect(caches[2]!.routes).toContainEqual({ model: '*haiku*' });
+    // Hot restarts on, resolved against the config's folder.
+    expect(loadConfigFile(join(configsDir, 'claude-code.toml'), {}).cacheDir).toBe(join(configsDir, '..', 'cache'));
   });
 
   it('openai-agents.toml splits n_ctx_total by share across slots', () => {
