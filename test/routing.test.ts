@@ -108,6 +108,17 @@ describe('multi-cache routing', () => {
     }
   });
 
+  it('reports the default cache as n_ctx and every cache at /props', async () => {
+    const response = await fetch(`${routed.url}/props`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(await response.json()).toMatchObject({
+      n_ctx: 2048,
+      caches: [
+        { name: 'main', slots: 1, n_ctx: 2048 },
+        { name: 'background', slots: 1, n_ctx: 2048 },
+      ],
+    });
+  });
+
   it('a busy main cache queues its own requests but does not block a background request', async () => {
     const openai = client(looping);
     const main = await openai.chat.completions.create({

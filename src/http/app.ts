@@ -107,10 +107,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return { status: 'ok' };
   });
   // The part of llama-server's /props that clients read: `llama-bridge cc` sizes Claude Code's
-  // auto-compaction from n_ctx (context tokens per slot).
+  // auto-compaction from n_ctx (context tokens per slot of the default cache, where the main
+  // conversation goes); `caches` lists every cache's slots and size.
   app.get('/props', async () => {
     const { modelName, slotContextSize } = options.state.info;
-    return { model: modelName, n_ctx: slotContextSize, default_generation_settings: { n_ctx: slotContextSize } };
+    const caches = options.state.engine?.info.caches.map(({ name, slots, contextSize }) => ({ name, slots, n_ctx: contextSize })) ?? [];
+    return { model: modelName, n_ctx: slotContextSize, default_generation_settings: { n_ctx: slotContextSize }, caches };
   });
 
   registerSlots(app, () => options.state.engine);
