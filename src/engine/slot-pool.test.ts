@@ -22,6 +22,23 @@ describe('SlotPool', () => {
     expect(grant.commonPrefix).toBe(3);
   });
 
+  it('takes an empty slot rather than throw away a long cache that shares only a few tokens', async () => {
+    const conversation = Array.from({ length: 100 }, (_, i) => i);
+    const pool = new SlotPool([slot(0, conversation), slot(1)], 4);
+    const grant = await pool.acquire([0, 1, 2, 500, 501]);
+    expect(grant.slot.id).toBe(1);
+    expect(grant.commonPrefix).toBe(0);
+  });
+
+  it('evicts the least recently used slot when no free slot keeps most of its cache', async () => {
+    const a = slot(0, Array.from({ length: 100 }, (_, i) => i));
+    const b = slot(1, Array.from({ length: 100 }, (_, i) => i + 1000));
+    const pool = new SlotPool([a, b], 4);
+    pool.release((await pool.acquire(a.tokens)).slot); // slot 0 is now the most recently used
+    const grant = await pool.acquire([0, 1, 2, 7000]);
+    expect(grant.slot.id).toBe(1);
+  });
+
   it('breaks ties by least recently used', async () => {
     const a = slot(0);
     const b = slot(1);

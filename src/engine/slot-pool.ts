@@ -1,9 +1,14 @@
 // Which slot (KV-cache sequence) serves a request, and who waits when all are busy.
 // Pure bookkeeping, no native code: the llama engine owns the sequences themselves.
 //
-// Choice rule (as llama-server's slot selection by prompt similarity): among free slots
-// take the one whose cached tokens share the longest prefix with the new prompt; ties
-// go to the least recently used slot, so an idle conversation is evicted last-touched-first.
+// Choice rule, among free slots:
+// 1. a slot that keeps at least half of what it holds (its cache shares that much with the
+//    new prompt; an empty slot keeps everything): the longest shared prefix wins, then the
+//    least recently used;
+// 2. else the least recently used slot, so an idle conversation is evicted last-touched-first.
+// Rule 1 is what stops a new conversation that shares only a system-prompt opening with a
+// long cached one from taking its slot while an empty one is free (measured on a captured
+// Claude Code session with a subagent: the subagent evicted the main conversation).
 
 import { ApiError } from '../errors.js';
 
@@ -115,19 +120,24 @@ export class SlotPool<S extends PooledSlot> {
   }
 
   private pick(prompt: readonly number[]): SlotGrant<S> | undefined {
-    let best: SlotGrant<S> | undefined;
+    let best: { slot: S; commonPrefix: number; keeps: boolean } | undefined;
     for (const slot of this.slots) {
       if (slot.busy) continue;
-      const commonPrefix = commonPrefixLength(slot.cachedTokens(), prompt);
-      if (
-        !best ||
-        commonPrefix > best.commonPrefix ||
-        (commonPrefix === best.commonPrefix && slot.lastUsed < best.slot.lastUsed)
-      ) {
-        best = { slot, commonPrefix };
-      }
+      const cached = slot.cachedTokens();
+      const commonPrefix = commonPrefixLength(cached, prompt);
+      const candidate = { slot, commonPrefix, keeps: commonPrefix * 2 >= cached.length };
+      if (!best || better(candidate, best)) best = candidate;
     }
-    if (best) best.slot.busy = true;
-    return best;
+    if (!best) return undefined;
+    best.slot.busy = true;
+    return { slot: best.slot, commonPrefix: best.commonPrefix };
   }
+
+}
+
+/** Whether slot candidate `a` should serve the prompt rather than `b` (see the rule at the top). */
+function better<S extends PooledSlot>(a: { slot: S; commonPrefix: number; keeps: boolean }, b: { slot: S; commonPrefix: number; keeps: boolean }): boolean {
+  if (a.keeps !== b.keeps) return a.keeps;
+  if (a.keeps && a.commonPrefix !== b.commonPrefix) return a.commonPrefix > b.commonPrefix;
+  return a.slot.lastUsed < b.slot.lastUsed;
 }
