@@ -28,6 +28,9 @@ const { values: args } = parseArgs({
     'serve-only': { type: 'boolean', default: false },
     // Let Claude Code make its "nonessential" requests too (titles, summaries…), to see them.
     nonessential: { type: 'boolean', default: false },
+    // A session whose second turn delegates to a subagent (the Agent tool), to capture
+    // subagent traffic interleaved with the main conversation.
+    agents: { type: 'boolean', default: false },
     claude: { type: 'string', default: resolve(import.meta.dirname, '../node_modules/.bin/claude') },
   },
 });
@@ -91,6 +94,18 @@ function answer(body: MessagesBody): Block[] {
     return [{ type: 'text', text: 'Background answer.' }];
   }
   if (lastIsToolResult) return [{ type: 'text', text: `The command printed: ${lastText.replace('[tool_result] ', '').trim()}. DONE-TOOL` }];
+  if (/subagent/i.test(lastText) && (body.tools ?? []).some((tool) => tool.name === 'Agent')) {
+    toolUseCounter++;
+    return [
+      { type: 'text', text: 'I will ask a subagent.' },
+      {
+        type: 'tool_use',
+        id: `toolu_capture_${String(toolUseCounter).padStart(4, '0')}`,
+        name: 'Agent',
+        input: { description: 'Run echo hi', prompt: 'Run the shell command echo hi with the Bash tool and report what it printed.', subagent_type: 'general-purpose', run_in_background: false },
+      },
+    ];
+  }
   if (/run|echo|bash/i.test(lastText)) {
     toolUseCounter++;
     return [
@@ -253,7 +268,14 @@ async function drive(port: number): Promise<void> {
     DISABLE_AUTOUPDATER: '1',
     ...(args.nonessential ? {} : { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }),
   };
-  const turns: string[][] = [
+  const turns: string[][] = args.agents
+    ? [
+        ['-p', 'Say hello.'],
+        ['-p', '--continue', '--allowedTools', 'Bash,Agent', '--', 'Use a subagent to run echo hi, then tell me what it printed.'],
+        ['-p', '--continue', 'Thanks. Say goodbye.'],
+        ['-p', 'Good morning, a new conversation.'],
+      ]
+    : [
     ['-p', 'Say hello.'],
     // --dangerously-skip-permissions is refused under root; an allow-list works everywhere.
     ['-p', '--continue', '--allowedTools', 'Bash', '--', 'Run the shell command echo hi with the Bash tool and tell me what it printed.'],
