@@ -3,6 +3,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
 import { FatalError } from '../errors.js';
 import { registerCc } from './cc.js';
+import { registerHfd } from './hfd.js';
 import { rewriteLlamaFlags } from './llama-flags.js';
 import { registerServe } from './serve.js';
 
@@ -16,6 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerServe(program);
   registerCc(program);
+  registerHfd(program);
   try {
     await program.parseAsync(rewriteLlamaFlags(argv), { from: 'user' });
     return 0;

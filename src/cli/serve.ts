@@ -12,7 +12,7 @@ import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
 import { loadMockScript, MockEngine } from '../engine/mock-engine.js';
-import { resolveModelPath } from '../engine/model-path.js';
+import { resolveOrPullModel } from '../hfd/pull.js';
 import type { Engine } from '../engine/types.js';
 import { DebugTraces } from '../debug/trace.js';
 import { FatalError } from '../errors.js';
@@ -27,6 +27,8 @@ import { intOption, parseGpuLayers } from './parse.js';
 
 export interface ServeOptions {
   model?: string;
+  /** Download a Hugging Face `--model` reference (org/repo, org/repo:Q4_K_M, org/repo/file) that is not under models/ yet. */
+  pull?: boolean;
   mock?: boolean;
   mockScript?: string;
   host: string;
@@ -75,7 +77,8 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Serve a GGUF model over the Anthropic Messages and OpenAI Chat Completions APIs')
-    .option('-m, --model <path>', 'GGUF file, folder holding one, or a path under models/')
+    .option('-m, --model <path>', 'GGUF file, folder holding one, a path under models/, or a Hugging Face repo id (org/repo, org/repo:Q4_K_M, org/repo/file.gguf)')
+    .option('--pull', 'download a --model repo id into models/ first if it is not there yet')
     .option('--config <file.toml>', 'read server, model and cache settings from a TOML file (see configs/); replaces the model and server flags')
     .option('--mock', 'serve scripted answers without loading a model (for testing clients)')
     .option('--mock-script <file>', 'JSON file of scripted mock responses (with --mock)')
@@ -128,6 +131,7 @@ export function resolveServeOptions(options: ServeCliOptions, command: Pick<Comm
       ...DEFAULT_SERVE_OPTIONS,
       ...fromConfig,
       ...(options.mock ? { mock: true } : {}),
+      ...(options.pull ? { pull: true } : {}),
       ...(options.mockScript !== undefined ? { mockScript: options.mockScript } : {}),
     },
     warnings: warning ? [warning] : [],
@@ -156,7 +160,7 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
     );
   }
   // Read everything that can fail cheaply before binding the port.
-  const modelPath = options.mock ? undefined : resolveModelPath(options.model!);
+  const modelPath = options.mock ? undefined : await resolveOrPullModel(options.model!, options.pull);
   const templateOverride = options.chatTemplateFile ? readTemplateFile(options.chatTemplateFile) : undefined;
   const mockScript = options.mockScript ? loadMockScript(options.mockScript) : undefined;
   // Configured caches: checked (names, sizes, one default, rules) before anything loads.

@@ -50,3 +50,31 @@ describe('resolveModelPath', () => {
     expect(() => resolveModelPath('text.gguf', { cwd: root })).toThrow(/Not a GGUF file/);
   });
 });
+
+describe('resolveModelPath with a Hugging Face repo id', () => {
+  const put = (path: string) => {
+    mkdirSync(join(root, 'models', path, '..'), { recursive: true });
+    writeFileSync(join(root, 'models', path), GGUF);
+  };
+
+  it('finds org/repo:<quant> and org/repo/<file> under models/, sub-folders and split parts included', () => {
+    put('org/repo/m-Q4_K_M.gguf');
+    put('org/repo/UD-Q6_K_XL/m-UD-Q6_K_XL-00001-of-00002.gguf');
+    put('org/repo/UD-Q6_K_XL/m-UD-Q6_K_XL-00002-of-00002.gguf');
+    expect(resolveModelPath('org/repo:Q4_K_M', { cwd: root })).toBe(join(root, 'models/org/repo/m-Q4_K_M.gguf'));
+    expect(resolveModelPath('org/repo:UD-Q6_K_XL', { cwd: root })).toBe(join(root, 'models/org/repo/UD-Q6_K_XL/m-UD-Q6_K_XL-00001-of-00002.gguf'));
+    expect(resolveModelPath('org/repo/UD-Q6_K_XL/m-UD-Q6_K_XL-00001-of-00002.gguf', { cwd: root })).toBe(join(root, 'models/org/repo/UD-Q6_K_XL/m-UD-Q6_K_XL-00001-of-00002.gguf'));
+  });
+
+  it('finds a model kept in a sub-folder of the repo folder', () => {
+    put('org/split/Q8_0/m-Q8_0-00001-of-00002.gguf');
+    put('org/split/Q8_0/m-Q8_0-00002-of-00002.gguf');
+    expect(resolveModelPath('org/split', { cwd: root })).toBe(join(root, 'models/org/split/Q8_0/m-Q8_0-00001-of-00002.gguf'));
+  });
+
+  it('gives the exact hfd command when the model is not downloaded', () => {
+    put('org/repo/m-Q4_K_M.gguf');
+    expect(() => resolveModelPath('org/repo:Q8_0', { cwd: root })).toThrow('download it first with: npm run hfd -- org/repo --include "*Q8_0*" (or add --pull to serve)');
+    expect(() => resolveModelPath('org/other', { cwd: root })).toThrow('npm run hfd -- org/other (or add --pull');
+  });
+});

@@ -2,8 +2,9 @@
 // FatalError that says what was looked at and what to do.
 
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { FatalError } from '../errors.js';
+import { hfdCommand, parseModelRef, selectModelFiles, type ModelRef } from '../hfd/model-ref.js';
 
 const SPLIT_PART = /-(\d{5})-of-(\d{5})\.gguf$/i;
 
@@ -25,13 +26,41 @@ export function resolveModelPath(input: string, options: ResolveOptions = {}): s
     checkGgufFile(file);
     return file;
   }
-  const looksLikeRepo = /^[\w.-]+\/[\w.-]+$/.test(input) && !input.endsWith('.gguf');
+  // A Hugging Face reference: org/repo, org/repo/<file>, org/repo:<quant>, looked up under models/.
+  const ref = parseModelRef(input);
+  const downloaded = ref ? findDownloadedModel(ref, modelsDir) : undefined;
+  if (downloaded) {
+    checkGgufFile(downloaded);
+    return downloaded;
+  }
   throw new FatalError(
-    `Model not found: "${input}". Looked at ${candidates.join(' and ')}.` +
-      (looksLikeRepo
-        ? ` If this is a Hugging Face repository, download it first into ${join(modelsDir, input)}.`
+    `Model not found: "${input}". Looked at ${ref ? join(modelsDir, ref.repo) : candidates.join(' and ')}.` +
+      (ref
+        ? ` If this is a Hugging Face repository, download it first with: ${hfdCommand(ref)} (or add --pull to serve).`
         : ' Pass a .gguf file, a folder holding one, or a path under the models folder.'),
   );
+}
+
+/** The downloaded GGUF `ref` names under models/<repo>/ (sub-folders included), if present. */
+export function findDownloadedModel(ref: ModelRef, modelsDir: string): string | undefined {
+  return findGgufUnder(join(modelsDir, ...ref.repo.split('/')), ref);
+}
+
+function findGgufUnder(dir: string, ref: ModelRef): string | undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+  const chosen = selectModelFiles(listFiles(dir).map((path) => ({ path })), ref);
+  const first = chosen.find((file) => !SPLIT_PART.test(file.path) || SPLIT_PART.exec(file.path)?.[1] === '00001') ?? chosen[0];
+  return first ? join(dir, ...first.path.split('/')) : undefined;
+}
+
+/** Relative `/`-separated paths of the files under `dir`, skipping dot-folders (hfd's records, caches). */
+function listFiles(dir: string, root = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name.startsWith('.')) return [];
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) return listFiles(full, root);
+    return entry.isFile() ? [relative(root, full).split(sep).join('/')] : [];
+  });
 }
 
 function firstGgufIn(dir: string): string {
@@ -42,7 +71,11 @@ function firstGgufIn(dir: string): string {
     .sort();
   // A split model is loaded from its first part; llama.cpp finds the others beside it.
   const first = ggufs.find((name) => !SPLIT_PART.test(name) || SPLIT_PART.exec(name)?.[1] === '00001');
-  if (!first) throw new FatalError(`No .gguf file in folder ${dir}.`);
+  if (!first) {
+    const nested = findGgufUnder(dir, { repo: basename(dir) });
+    if (nested) return nested;
+    throw new FatalError(`No .gguf file in folder ${dir}.`);
+  }
   return join(dir, first);
 }
 
