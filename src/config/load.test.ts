@@ -44,8 +44,10 @@ describe('example configs', () => {
       expect(cache.contextSize).toBeGreaterThan(0);
       if (!cache.default) expect(cache.routes.length).toBeGreaterThan(0);
     }
-    // The model path is taken relative to the configs folder.
-    expect(options.model!.startsWith(resolve(configsDir, '..', 'models'))).toBe(true);
+    // A relative model path is taken relative to the configs folder; a repo id is passed on as is
+    // (serve looks it up under models/).
+    const model = options.model!;
+    expect(model.startsWith(resolve(configsDir, '..', 'models')) || /^[\w.-]+\/[\w.-]+(:[\w.-]+)?$/.test(model)).toBe(true);
   });
 
   it('claude-code.toml routes subagents and background requests', () => {
