@@ -62,4 +62,30 @@ describe('--cache-dir: slot caches survive a restart', () => {
     expect(foreign.prompt_tokens_details?.cached_tokens ?? 0).toBeLessThan(10);
     expect(existsSync(join(cacheDir, folder!, 'manifest.json'))).toBe(true);
   });
+
+  it('also saves after a quiet spell, so a server that dies without stopping loses nothing', async () => {
+    const template = readFileSync(templatePath('Qwen-Qwen2.5-7B-Instruct'), 'utf8');
+    const model = await makeRandomModel({ shape: 'tiny', vocab: { gguf: vocabPath('qwen2') }, chatTemplate: template });
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'hot-restart-idle-')), 'caches');
+    const first: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: `${HISTORY}\nSummarise.` }];
+    const next: OpenAI.ChatCompletionMessageParam[] = [...first, { role: 'assistant', content: 'Foxes.' }, { role: 'user', content: 'And dogs?' }];
+
+    const running = await startTestServer({ model: model.path, nCtx: 2048, parallel: 2, cacheDir, cacheSaveIdle: 1 });
+    try {
+      const opening = await ask(running.url, first);
+      // Still running (as if it were about to be killed): the idle save has written the cache.
+      let manifest: string | undefined;
+      for (let i = 0; i < 100 && !manifest; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        manifest = existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true }).map(String).find((file) => file.endsWith('manifest.json')) : undefined;
+      }
+      expect(manifest).toBeDefined();
+      const other = await startTestServer({ model: model.path, nCtx: 2048, parallel: 2, cacheDir, cacheSaveIdle: 0 });
+      const warm = await ask(other.url, next);
+      await other.stop();
+      expect(warm.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(opening.prompt_tokens - 1);
+    } finally {
+      await running.stop();
+    }
+  });
 });

@@ -56,6 +56,8 @@ export interface ServeOptions {
   debugDir?: string;
   /** Save the slots' KV caches here on shutdown and restore them at start. */
   cacheDir?: string;
+  /** With cacheDir: also save after this many seconds without requests (0 = on shutdown only). */
+  cacheSaveIdle?: number;
   caches?: CacheSpec[];
 }
 
@@ -103,6 +105,7 @@ export function registerServe(program: Command): void {
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', 'logs')
     .option('--cache-dir <dir>', "save the slots' KV caches here on shutdown and restore them at start (hot restarts)")
+    .addOption(new Option('--cache-save-idle <seconds>', 'with --cache-dir, also save changed caches after this long without requests (0: on shutdown only)').default(60).argParser(intOption('--cache-save-idle', 0)))
     .addOption(new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish').default(10_000).argParser(intOption('--shutdown-grace-ms', 0)))
     .action(async (options, command) => {
       const resolved = resolveServeOptions(options, command);
@@ -252,7 +255,7 @@ async function loadEngine(modelPath: string, options: ServeOptions, logger: Logg
       batchSize: options.nBatch,
       maxQueue: options.queueSize,
       ...(options.caches?.length ? { caches: options.caches } : {}),
-      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir, cacheSaveIdleMs: (options.cacheSaveIdle ?? 60) * 1000 } : {}),
       useMmap: options.mmap,
       logger,
       onLoadProgress: progress.update,

@@ -89,6 +89,7 @@ export function configToServeOptions(config: ConfigFile, configDir: string, env:
   set('debug', server.debug);
   set('debugDir', server.debug_dir !== undefined ? relative(server.debug_dir) : undefined);
   set('cacheDir', server.cache_dir !== undefined ? relative(server.cache_dir) : undefined);
+  set('cacheSaveIdle', server.cache_save_idle);
   set('queueSize', server.queue_size);
   set('shutdownGraceMs', server.shutdown_grace_ms);
 
@@ -166,7 +167,7 @@ function routeOf(rule: NonNullable<NonNullable<ConfigFile['cache']>[number]['rou
 export const CONFIG_REPLACES = [
   'model', 'host', 'port', 'apiKey', 'allowRemoteWithoutKey', 'cors', 'nCtx', 'nBatch', 'nUbatch', 'nThreads', 'flashAttn',
   'nGpuLayers', 'parallel', 'queueSize', 'chatTemplateFile', 'chatFormat', 'reasoningFormat', 'mmap', 'logLevel', 'debug',
-  'debugDir', 'cacheDir', 'shutdownGraceMs',
+  'debugDir', 'cacheDir', 'cacheSaveIdle', 'shutdownGraceMs',
 ] as const;
 
 /** The one warning for command-line flags that --config overrides, or undefined when there are none. */

@@ -44,6 +44,8 @@ const serverSchema = z.strictObject({
   debug_dir: z.string().min(1).optional(),
   /** Save the slots' KV caches here on shutdown and restore them at start (hot restarts). */
   cache_dir: z.string().min(1).optional(),
+  /** Seconds without requests after which changed caches are saved too (0: on shutdown only). */
+  cache_save_idle: nonNegativeInt.optional(),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).optional(),
   queue_size: nonNegativeInt.optional(),
   shutdown_grace_ms: nonNegativeInt.optional(),

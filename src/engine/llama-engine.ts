@@ -56,12 +56,19 @@ export interface LlamaEngineOptions {
    * (hot restarts); unset: caches live in memory only.
    */
   cacheDir?: string;
+  /**
+   * With `cacheDir`: also save once the engine has been idle this long (ms) after a request, so
+   * a crash or kill -9 loses at most the last turns. 0 = only on close.
+   */
+  cacheSaveIdleMs?: number;
   /** Called with 0..1 while the weights load. */
   onLoadProgress?: (fraction: number) => void;
 }
 
 interface Slot extends PooledSlot {
   sequence: LlamaContextSequence;
+  /** What is on disk for this slot, while its cache has not changed since (hot restarts). */
+  saved?: SavedSlot;
 }
 
 interface Cache {
@@ -82,9 +89,13 @@ export class LlamaEngine implements Engine {
     caches: Cache[],
     private readonly logger: Logger,
     private readonly store: CacheStore | undefined,
+    private readonly saveIdleMs: number,
   ) {
     this.caches = new CacheSet(caches, info.defaultCache);
   }
+
+  private idleSaveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
     const { logger } = options;
@@ -181,7 +192,7 @@ export class LlamaEngine implements Engine {
       ...(typeof metadata?.general?.architecture === 'string' ? { architecture: metadata.general.architecture } : {}),
     };
     const store = options.cacheDir ? new CacheStore(options.cacheDir, options.modelPath) : undefined;
-    const engine = new LlamaEngine(info, llama, model, caches, logger, store);
+    const engine = new LlamaEngine(info, llama, model, caches, logger, store, options.cacheSaveIdleMs ?? 0);
     if (store) await engine.restoreCaches(store);
     return engine;
   }
@@ -199,6 +210,7 @@ export class LlamaEngine implements Engine {
       try {
         await slot.sequence.loadStateFromFile(store.stateFile(saved.cache, saved.slot).path, { acceptRisk: true });
         cache.pool.touch(slot, saved.lastUsedAt);
+        slot.saved = saved;
         restored++;
         tokens += slot.sequence.nextTokenIndex;
       } catch (error) {
@@ -210,28 +222,58 @@ export class LlamaEngine implements Engine {
     if (restored > 0) this.logger.info({ slots: restored, tokens, ms: Math.round(performance.now() - started), from: store.folder }, 'restored slot caches from the last run');
   }
 
-  /** Write every slot's cache to disk (called on close, when no request runs). */
-  private async saveCaches(store: CacheStore): Promise<void> {
+  /**
+   * Write the slots' caches to disk: the ones that changed since they were last written (the
+   * others keep their file). Runs on close, and when idle with `cacheSaveIdleMs`.
+   */
+  private async saveCaches(store: CacheStore, why: 'close' | 'idle'): Promise<void> {
     const started = performance.now();
     store.prepare();
     const saved: SavedSlot[] = [];
+    let written = 0;
     let bytes = 0;
     for (const cache of this.caches.values()) {
       for (const slot of cache.pool.slots) {
         const tokens = slot.sequence.nextTokenIndex;
         if (tokens === 0) continue;
+        if (slot.saved) {
+          saved.push({ ...slot.saved, lastUsedAt: slot.lastUsedAt ?? slot.saved.lastUsedAt });
+          continue;
+        }
         const { path, temporary, file } = store.stateFile(cache.name, slot.id);
         try {
           bytes += (await slot.sequence.saveStateToFile(temporary)).fileSize;
           store.finishWrite(temporary, path);
-          saved.push({ cache: cache.name, slot: slot.id, contextSize: cache.contextSize, tokens, file, lastUsedAt: slot.lastUsedAt ?? 0 });
+          slot.saved = { cache: cache.name, slot: slot.id, contextSize: cache.contextSize, tokens, file, lastUsedAt: slot.lastUsedAt ?? 0 };
+          saved.push(slot.saved);
+          written++;
         } catch (error) {
           this.logger.warn({ cache: cache.name, slot: slot.id, err: messageOf(error) }, 'could not save a slot cache');
         }
       }
     }
     store.commit(saved);
-    this.logger.info({ slots: saved.length, tokens: saved.reduce((sum, slot) => sum + slot.tokens, 0), megabytes: Math.round(bytes / 1e6), ms: Math.round(performance.now() - started), to: store.folder }, 'saved slot caches for the next start');
+    if (written > 0 || why === 'close') {
+      this.logger.info(
+        { why, written, slots: saved.length, tokens: saved.reduce((sum, slot) => sum + slot.tokens, 0), megabytes: Math.round(bytes / 1e6), ms: Math.round(performance.now() - started), to: store.folder },
+        'saved slot caches for the next start',
+      );
+    }
+  }
+
+  /** After a request: its slot changed; save once everything has been quiet for a while. */
+  private slotChanged(slot: Slot): void {
+    slot.saved = undefined;
+    if (!this.store || this.saveIdleMs <= 0) return;
+    clearTimeout(this.idleSaveTimer);
+    this.idleSaveTimer = setTimeout(() => {
+      const busy = [...this.caches.values()].some((cache) => cache.pool.slots.some((each) => each.busy)) || this.caches.queueDepth() > 0;
+      if (busy || this.saving) return; // the next release schedules another try
+      this.saving = this.saveCaches(this.store!, 'idle')
+        .catch((error: unknown) => this.logger.warn({ err: messageOf(error) }, 'could not save the slot caches'))
+        .finally(() => (this.saving = undefined));
+    }, this.saveIdleMs);
+    this.idleSaveTimer.unref();
   }
 
   countTokens(text: string): number {
@@ -264,6 +306,7 @@ export class LlamaEngine implements Engine {
       yield* this.generate(cache, slot.sequence, prompt, reused, request, grammar);
     } finally {
       cache.pool.release(slot);
+      this.slotChanged(slot);
     }
   }
 
@@ -435,9 +478,11 @@ export class LlamaEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idleSaveTimer);
+    await this.saving;
     if (this.store) {
       // A failed save must not keep the server from stopping: the caches are only an optimisation.
-      await this.saveCaches(this.store).catch((error: unknown) => this.logger.warn({ err: messageOf(error) }, 'could not save the slot caches'));
+      await this.saveCaches(this.store, 'close').catch((error: unknown) => this.logger.warn({ err: messageOf(error) }, 'could not save the slot caches'));
     }
     for (const cache of this.caches.values()) await cache.context.dispose();
     await this.model.dispose();
