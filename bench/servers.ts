@@ -155,10 +155,11 @@ function tail(file: string, lines = 25): string {
   }
 }
 
-/** Our server: `tsx src/cli/bin.ts serve …` (what `npm run serve` runs). */
+/** Our server: `tsx --env-file=threadpool.env src/cli/bin.ts serve …` (what `npm run serve` runs). */
 export async function startOurs(config: ServerConfig, logDir: string, timeoutMs = 300_000): Promise<RunningServer> {
   const port = await freePort();
   const args = [
+    '--env-file=threadpool.env',
     'src/cli/bin.ts', 'serve',
     '--model', config.model,
     '--port', String(port),

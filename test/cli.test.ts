@@ -82,3 +82,38 @@ describe('llama-bridge serve', () => {
     expect(run.stderr).toContain('--port takes a whole number');
   });
 });
+
+describe('the installed bin (bin/llama-bridge.cjs → dist/)', () => {
+  function bin(args: string[], env: NodeJS.ProcessEnv, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(root, 'bin/llama-bridge.cjs'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      child.stderr.on('data', (data: Buffer) => {
+        stderr += data.toString();
+        onStderr?.(stderr, child);
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('runs the built CLI', async () => {
+    const version = await bin(['--version'], process.env);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('gives libuv one worker unless the user chose a number', async () => {
+    const { UV_THREADPOOL_SIZE: _unset, ...env } = process.env;
+    const workers = async (extra: NodeJS.ProcessEnv) => {
+      const run = await bin(['serve', '--mock', '--port', '0', '--log-level', 'debug'], { ...env, ...extra }, (text, child) => {
+        if (text.includes('libuv workers')) child.kill('SIGINT');
+      });
+      return /libuv workers[^\n]*?(\d+)/.exec(run.stderr.split('\n').find((line) => line.includes('libuv workers')) ?? '')?.[1];
+    };
+    expect(await workers({})).toBe('1');
+    expect(await workers({ UV_THREADPOOL_SIZE: '3' })).toBe('3');
+  });
+});

@@ -170,6 +170,8 @@ export async function startServer(options: ServeOptions, logger: pino.Logger = c
   const caches = options.caches?.length ? options.caches : undefined;
   const router = caches ? new Router(caches) : undefined;
 
+  // node-llama-cpp decodes on libuv's pool; its size is fixed when the process starts (see bin/llama-bridge.cjs).
+  logger.debug({ workers: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, `libuv workers: ${process.env.UV_THREADPOOL_SIZE ?? 4}`);
   const state = new ServerState();
   const app = await createApp({
     state,
