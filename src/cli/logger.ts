@@ -7,5 +7,6 @@ export function createCliLogger(level: string, stream: NodeJS.WriteStream = proc
   if (stream.isTTY) {
     return pino({ level }, pretty({ destination: 2, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', sync: true }));
   }
-  return pino({ level }, pino.destination(2));
+  // Synchronous: async writes would go through libuv's pool, which decoding keeps busy.
+  return pino({ level }, pino.destination({ dest: 2, sync: true }));
 }
