@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { loadavg, median, MODEL_05B, quietly } from './probe-common.js';
+import { BatchGathering } from '../src/engine/batch-gathering.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,14 +29,22 @@ const { values: args } = parseArgs({
     strategy: { type: 'string', default: 'maximumParallelism' },
     fa: { type: 'string', default: 'auto' },
     model: { type: 'string', default: MODEL_05B },
+    /** Total context (all sequences); the server's `--n-ctx 4096 --parallel 4` is 16384. */
+    ctx: { type: 'string', default: '4096' },
     /** Candidate fix: after each batch, hold node-llama-cpp's dispatch loop for one setImmediate. */
     'yield-after-batch': { type: 'boolean', default: false },
     /** Candidate fix 2: each sequence waits one setImmediate before queueing its next decode. */
     'defer-requeue': { type: 'boolean', default: false },
     /** Candidate fix 3: yield-after-batch, then hand the queued decodes back only after the loop has released the context lock. */
     'yield-release': { type: 'boolean', default: false },
+    /** The shipped fix: src/engine/batch-gathering.ts (streams tracked; clearHistory under withContextLock). */
+    gathering: { type: 'boolean', default: false },
     /** Start the last stream this many ms after the others (its clearHistory needs the context lock). */
     stagger: { type: 'string', default: '0' },
+    /** Start stream i after i × this many ms (prompts then prefill in separate batches, positions out of step). */
+    spread: { type: 'string', default: '0' },
+    /** Start streams 1… together this many ms after stream 0 (their prompts share one batch with stream 0's decode). */
+    'late-group': { type: 'string', default: '0' },
   },
 });
 const streams = Number(args.streams);
@@ -48,17 +57,20 @@ console.log(`load before: ${loadavg()}; UV_THREADPOOL_SIZE=${process.env.UV_THRE
 const llama = await getLlama({ build: 'never', maxThreads: threads, logLevel: LlamaLogLevel.warn });
 const model = await llama.loadModel({ modelPath: args.model });
 
+const shipped = new BatchGathering();
 const dispatchSchedule =
   args.batching === 'microtask'
     ? (dispatch: () => void) => queueMicrotask(dispatch)
     : ('nextCycle' as const);
 const context = await model.createContext({
   sequences: streams,
-  contextSize: 4096,
+  contextSize: Number(args.ctx),
   batchSize: 512,
   threads: { ideal: threads, min: threads },
   flashAttention: args.fa === 'auto' ? undefined : args.fa === 'on',
-  batching: { dispatchSchedule, itemPrioritizationStrategy: args.strategy as 'maximumParallelism' | 'firstInFirstOut' },
+  batching: args.gathering
+    ? { dispatchSchedule, ...shipped.batchingOptions() }
+    : { dispatchSchedule, itemPrioritizationStrategy: args.strategy as 'maximumParallelism' | 'firstInFirstOut' },
 });
 
 // ---- native-call hooks ----
@@ -163,6 +175,9 @@ if (args['yield-release']) {
   }
 }
 
+if (args.gathering && !shipped.install(context, sequences)) throw new Error('BatchGathering.install refused this node-llama-cpp');
+const gathering = args.gathering ? shipped : undefined;
+
 // ---- the streams ----
 if (args['yield-after-batch']) {
   // node-llama-cpp's dispatch loop (LlamaContext.dispatchPendingBatch) decodes the next batch as
@@ -181,12 +196,15 @@ if (args['yield-after-batch']) {
 }
 async function stream(i: number, tag: string, n: number): Promise<{ count: number; first: number; end: number }> {
   const sequence = sequences[i]!;
+  if (i > 0 && Number(args['late-group']) > 0) await new Promise((resolve) => setTimeout(resolve, Number(args['late-group'])));
+  if (Number(args.spread) > 0) await new Promise((resolve) => setTimeout(resolve, i * Number(args.spread)));
   if (i === streams - 1 && Number(args.stagger) > 0) {
     await new Promise((resolve) => setTimeout(resolve, Number(args.stagger)));
     const t = performance.now();
-    await sequence.clearHistory();
+    await (gathering ? gathering.withContextLock(() => sequence.clearHistory()) : sequence.clearHistory());
     console.log(`stream ${i} started ${args.stagger} ms late: clearHistory (context lock) waited ${(performance.now() - t).toFixed(0)} ms`);
-  } else await sequence.clearHistory();
+  } else await (gathering ? gathering.withContextLock(() => sequence.clearHistory()) : sequence.clearHistory());
+  const untrack = gathering?.track(sequence);
   const prompt = model.tokenize(`<|im_start|>user\nTell me a long story about ${tag}<|im_end|>\n<|im_start|>assistant\n`, true);
   let first = 0;
   let count = 0;
@@ -194,6 +212,7 @@ async function stream(i: number, tag: string, n: number): Promise<{ count: numbe
     if (count === 0) first = performance.now();
     if (++count >= n) break;
   }
+  untrack?.();
   return { count, first, end: performance.now() };
 }
 

@@ -3,7 +3,8 @@
 // by node-llama-cpp's batch dispatcher, so concurrent requests run together, not one after
 // another. Each cache has its own slot pool and queue: a busy cache never holds up another.
 //
-// This is the only module that imports node-llama-cpp.
+// This is the only module that calls node-llama-cpp (batch-gathering.ts adjusts its batch
+// loop through private members).
 
 import {
   getLlama,
@@ -26,6 +27,7 @@ import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { CacheSet } from './cache-set.js';
 import { CacheStore, type SavedSlot } from './cache-store.js';
 import { GeneratedOutput } from './generated-output.js';
+import { BatchGathering } from './batch-gathering.js';
 import type { CacheInfo, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
@@ -77,6 +79,8 @@ interface Cache {
   /** Tokens per slot. */
   contextSize: number;
   pool: SlotPool<Slot>;
+  /** Fills node-llama-cpp's batches with every generating slot; undefined if its internals changed. */
+  gathering: BatchGathering | undefined;
 }
 
 export class LlamaEngine implements Engine {
@@ -136,12 +140,14 @@ export class LlamaEngine implements Engine {
     const caches: Cache[] = [];
     for (const spec of specs) {
       let context: LlamaContext;
+      const gathering = new BatchGathering();
       try {
         context = await model.createContext({
           sequences: spec.slots,
           contextSize: spec.contextSize > 0 ? spec.contextSize : { max: model.trainContextSize },
           batchSize,
           threads: { ideal: threads, min: threads },
+          batching: gathering.batchingOptions(),
           ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
         });
       } catch (error) {
@@ -161,7 +167,9 @@ export class LlamaEngine implements Engine {
         const sequence = context.getSequence();
         slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
       }
-      caches.push({ name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name) });
+      const installed = gathering.install(context, slots.map((slot) => slot.sequence));
+      if (!installed && spec.slots > 1) logger.warn({ cache: spec.name }, 'node-llama-cpp internals changed: concurrent requests decode in partial batches (slower)');
+      caches.push({ name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name), gathering: installed ? gathering : undefined });
       logger.info(
         { cache: spec.name, slots: spec.slots, slotContextSize: context.contextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
         'context ready',
@@ -276,6 +284,11 @@ export class LlamaEngine implements Engine {
     this.idleSaveTimer.unref();
   }
 
+  /** Run a node-llama-cpp call that takes the context lock, letting a running batch loop hand it over. */
+  private underContextLock<T>(cache: Cache, operation: () => Promise<T>): Promise<T> {
+    return cache.gathering ? cache.gathering.withContextLock(operation) : operation();
+  }
+
   countTokens(text: string): number {
     return this.tokenize(text).length;
   }
@@ -321,19 +334,8 @@ export class LlamaEngine implements Engine {
     const { signal } = request;
     const started = performance.now();
     // Keep the shared prefix, drop the rest of what the slot held.
-    await sequence.adaptStateToTokens(prompt.slice(0, reused), false);
+    await this.underContextLock(cache, () => sequence.adaptStateToTokens(prompt.slice(0, reused), false));
     const cachedTokens = sequence.nextTokenIndex;
-
-    // Prefill in batch-sized chunks so an abort is noticed between chunks, not after the whole prompt.
-    const chunk = cache.context.batchSize;
-    let next = cachedTokens;
-    while (prompt.length - 1 - next > 0) {
-      signal?.throwIfAborted();
-      const end = Math.min(prompt.length - 1, next + chunk);
-      await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, end));
-      next = end;
-    }
-    signal?.throwIfAborted();
 
     const room = cache.contextSize - prompt.length;
     const maxTokens = Math.min(request.maxTokens ?? room, room);
@@ -346,70 +348,89 @@ export class LlamaEngine implements Engine {
     let stop: 'end' | 'max_tokens' | 'stop_sequence' = 'end';
     let stopSequence: string | undefined;
     let firstTokenAt: number | undefined;
-
-    // Generation runs in phases: free text, then (after a trigger) under the grammar, or with
-    // the end of thinking written in for the model. Each phase starts from `input`.
-    let input = prompt.slice(next);
-    if (output.thinkingBudgetSpent()) input = [...input, ...(yield* this.closeThinking(output))];
-    while (maxTokens > 0) {
-      let turn: { type: 'trigger'; at: number } | { type: 'close-thinking' } | undefined;
-      const iterator = sequence.evaluate(input, {
-        temperature: sampling.temperature,
-        topK: sampling.topK,
-        topP: sampling.topP,
-        minP: sampling.minP,
-        ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
-        ...(grammarState ? { grammarEvaluationState: grammarState } : {}),
-        ...(sampling.penalty
-          ? {
-              repeatPenalty: {
-                punishTokens: () => lastTokens(prompt, output.tokens, sampling.penalty!.lastN),
-                maxPunishTokens: sampling.penalty.lastN,
-                penalty: sampling.penalty.repeat,
-                presencePenalty: sampling.penalty.presence,
-                frequencyPenalty: sampling.penalty.frequency,
-              },
-            }
-          : {}),
-      });
-      for await (const token of iterator) {
-        firstTokenAt ??= performance.now();
-        const step = output.push(token);
-        if (step.emit) yield { type: 'text', text: step.emit };
-        if (step.triggerAt !== undefined) {
-          turn = { type: 'trigger', at: step.triggerAt };
-          break;
-        }
-        if (step.stopSequence !== undefined) {
-          stop = 'stop_sequence';
-          stopSequence = step.stopSequence;
-          break;
-        }
-        if (output.tokens.length >= maxTokens) {
-          stop = 'max_tokens';
-          break;
-        }
-        if (output.thinkingBudgetSpent()) {
-          turn = { type: 'close-thinking' };
-          break;
-        }
-        if (signal?.aborted) break;
+    // While evaluating, this slot counts for the batches of its context (batch-gathering.ts).
+    const track = (): (() => void) => cache.gathering?.track(sequence) ?? (() => undefined);
+    let untrack = track();
+    try {
+      // Prefill in batch-sized chunks so an abort is noticed between chunks, not after the whole prompt.
+      const chunk = cache.context.batchSize;
+      let next = cachedTokens;
+      while (prompt.length - 1 - next > 0) {
+        signal?.throwIfAborted();
+        const end = Math.min(prompt.length - 1, next + chunk);
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, end));
+        next = end;
       }
       signal?.throwIfAborted();
-      if (!turn) break;
-      // The last token sampled has not been evaluated yet; it leads the next phase's input.
-      const last = output.tokens.at(-1)!;
-      if (turn.type === 'close-thinking') {
-        input = [last, ...(yield* this.closeThinking(output))];
-        continue;
+
+      // Generation runs in phases: free text, then (after a trigger) under the grammar, or with
+      // the end of thinking written in for the model. Each phase starts from `input`.
+      let input = prompt.slice(next);
+      if (output.thinkingBudgetSpent()) input = [...input, ...(yield* this.closeThinking(output))];
+      while (maxTokens > 0) {
+        let turn: { type: 'trigger'; at: number } | { type: 'close-thinking' } | undefined;
+        const iterator = sequence.evaluate(input, {
+          temperature: sampling.temperature,
+          topK: sampling.topK,
+          topP: sampling.topP,
+          minP: sampling.minP,
+          ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+          ...(grammarState ? { grammarEvaluationState: grammarState } : {}),
+          ...(sampling.penalty
+            ? {
+                repeatPenalty: {
+                  punishTokens: () => lastTokens(prompt, output.tokens, sampling.penalty!.lastN),
+                  maxPunishTokens: sampling.penalty.lastN,
+                  penalty: sampling.penalty.repeat,
+                  presencePenalty: sampling.penalty.presence,
+                  frequencyPenalty: sampling.penalty.frequency,
+                },
+              }
+            : {}),
+        });
+        for await (const token of iterator) {
+          firstTokenAt ??= performance.now();
+          const step = output.push(token);
+          if (step.emit) yield { type: 'text', text: step.emit };
+          if (step.triggerAt !== undefined) {
+            turn = { type: 'trigger', at: step.triggerAt };
+            break;
+          }
+          if (step.stopSequence !== undefined) {
+            stop = 'stop_sequence';
+            stopSequence = step.stopSequence;
+            break;
+          }
+          if (output.tokens.length >= maxTokens) {
+            stop = 'max_tokens';
+            break;
+          }
+          if (output.thinkingBudgetSpent()) {
+            turn = { type: 'close-thinking' };
+            break;
+          }
+          if (signal?.aborted) break;
+        }
+        signal?.throwIfAborted();
+        if (!turn) break;
+        // The last token sampled has not been evaluated yet; it leads the next phase's input.
+        const last = output.tokens.at(-1)!;
+        if (turn.type === 'close-thinking') {
+          input = [last, ...(yield* this.closeThinking(output))];
+          continue;
+        }
+        // Rewind to the token where the trigger starts and let the grammar write it again, so the
+        // grammar sees the whole tool call. Text before the trigger in that token is kept.
+        const kept = output.rewindTo(turn.at, (text) => this.model.tokenize(text, true));
+        const all = [...prompt, ...kept.tokens];
+        untrack();
+        await this.underContextLock(cache, () => sequence.adaptStateToTokens(all.slice(0, -1), false));
+        untrack = track();
+        input = [all.at(-1)!, ...kept.prefix];
+        grammarState = newGrammarState();
       }
-      // Rewind to the token where the trigger starts and let the grammar write it again, so the
-      // grammar sees the whole tool call. Text before the trigger in that token is kept.
-      const kept = output.rewindTo(turn.at, (text) => this.model.tokenize(text, true));
-      const all = [...prompt, ...kept.tokens];
-      await sequence.adaptStateToTokens(all.slice(0, -1), false);
-      input = [all.at(-1)!, ...kept.prefix];
-      grammarState = newGrammarState();
+    } finally {
+      untrack();
     }
     if (maxTokens <= 0) stop = 'max_tokens';
     if (stop !== 'stop_sequence') {
