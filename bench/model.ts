@@ -12,6 +12,7 @@ export interface BenchModel {
   /** The chat template the model carries (tokenizer.chat_template). */
   template: string;
   description: string;
+  dims: { nLayer: number; nHead: number; nHeadKv: number; nEmbd: number };
   generatedSeconds: number;
   cached: boolean;
 }
@@ -28,6 +29,7 @@ export async function benchModel(log: (line: string) => void): Promise<BenchMode
     path: model.path,
     template,
     description: `${model.arch}, n_embd ${nEmbd}, ${nLayer} layers, ${nHead} heads (${nHeadKv} KV), n_ff ${nFf}, vocab ${model.vocabSize} (real qwen2), random Q8_0 weights, template ${TEMPLATE_NAME}`,
+    dims: { nLayer, nHead, nHeadKv, nEmbd },
     generatedSeconds: seconds,
     cached: model.cached,
   };

@@ -4,11 +4,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LlamaBenchResult } from './llama-bench.js';
 import type { MachineInfo } from './machine.js';
 import { median, type Phase, type RepMetrics } from './measure.js';
+import type { ProcessMemory } from './memory.js';
 
 export interface ServerResult {
   command: string;
   startSeconds?: number;
   reps: RepMetrics[];
+  /** After the last repetition. */
+  memory?: ProcessMemory;
   error?: string;
 }
 
@@ -37,7 +40,7 @@ export interface BenchReport {
   llamaCppCommit: string;
   llamaCppVersion: string;
   nodeLlamaCppVersion: string;
-  model: { path: string; description: string };
+  model: { path: string; description: string; fileBytes: number; kvCacheBytes: number };
   config: BenchConfig;
   ours?: ServerResult;
   llamaServer?: ServerResult;
@@ -166,6 +169,28 @@ function detailTable(report: BenchReport): Table {
   return { header, body: detail.map(([label, pick, phase]) => [label, list(report.ours, pick, phase), list(report.llamaServer, pick, phase)]) };
 }
 
+/** The issue's target: process memory beyond the model file and the KV cache, at its peak. */
+export function beyondModelAndKv(report: BenchReport, memory: ProcessMemory | undefined): number {
+  return memory ? memory.peakBytes - report.model.fileBytes - report.model.kvCacheBytes : Number.NaN;
+}
+
+function memoryTable(report: BenchReport): Table {
+  const mb = (bytes: number | undefined): string => (bytes === undefined || !Number.isFinite(bytes) ? 'n/a' : String(Math.round(bytes / 1e6)));
+  const both = (pick: (memory: ProcessMemory) => number): string[] => [mb(report.ours?.memory && pick(report.ours.memory)), mb(report.llamaServer?.memory && pick(report.llamaServer.memory))];
+  return {
+    header: ['Memory after the run (MB)', 'llama-bridge', 'llama-server'],
+    body: [
+      ['Peak resident (VmHWM)', ...both((m) => m.peakBytes)],
+      ['Resident now (VmRSS)', ...both((m) => m.rssBytes)],
+      ['… file-backed (memory-mapped model, binaries)', ...both((m) => m.fileBytes)],
+      ['… anonymous (KV cache, compute buffers, heaps)', ...both((m) => m.anonBytes)],
+      ['Model file', mb(report.model.fileBytes), mb(report.model.fileBytes)],
+      [`KV cache (f16, ${report.config.parallel} × ${report.config.slotContext} cells)`, mb(report.model.kvCacheBytes), mb(report.model.kvCacheBytes)],
+      ['**Beyond model + KV cache (peak)**', mb(beyondModelAndKv(report, report.ours?.memory)), mb(beyondModelAndKv(report, report.llamaServer?.memory))],
+    ],
+  };
+}
+
 function markdownTable({ header, body }: Table, align: Array<'l' | 'r'>): string {
   const sep = header.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
   return [header, sep, ...body].map((cells) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`).join('\n');
@@ -183,6 +208,8 @@ export function consoleReport(report: BenchReport): string {
     textTable(mainTable(report)),
     '',
     textTable(detailTable(report)),
+    '',
+    textTable(memoryTable(report)),
     `* disturbed (other processes used more than ${report.config.disturbedCores} cores during that measurement): left out of its median`,
     '',
     `load average before ${report.loadBefore}; after ${report.loadAfter}; run took ${(report.durationSeconds / 60).toFixed(1)} min`,
@@ -222,6 +249,10 @@ export function markdownReport(report: BenchReport): string {
     markdownTable(mainTable(report), ['l', 'l', 'r', 'r', 'r', 'r']),
     '',
     'Ratio = llama-bridge ÷ llama-server: above 1× is better for tok/s rows, below 1× is better for TTFT rows.',
+    '',
+    markdownTable(memoryTable(report), ['l', 'r', 'r']),
+    '',
+    "Memory is read from `/proc/<pid>/status` of each server's process after the last repetition; the KV cache size is computed from the model's dimensions. \"Beyond\" = peak resident − model file − KV cache: llama.cpp's compute buffers plus, for llama-bridge, the Node.js runtime and our code.",
     '',
     '<details><summary>Every repetition</summary>',
     '',

@@ -9,7 +9,7 @@
 //   bench-logs/           server logs of the last run
 //   bench-results/        raw JSON of every run
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,9 +17,10 @@ import { ensureLlamaCpp, cacheRoot, toolVersion, type LlamaCppTools } from './ll
 import { runLlamaBench } from './llama-bench.js';
 import { loadAverage, machineInfo } from './machine.js';
 import { measureRep, PHASES, warmUp } from './measure.js';
+import { groupMemory, kvCacheBytes } from './memory.js';
 import { benchModel } from './model.js';
 import { buildPromptSet, PromptBuilder, type PromptSet } from './prompts.js';
-import { consoleReport, markdownReport, medianOf, writeResultsBlock, type BenchConfig, type BenchReport, type ServerResult } from './report.js';
+import { beyondModelAndKv, consoleReport, markdownReport, medianOf, writeResultsBlock, type BenchConfig, type BenchReport, type ServerResult } from './report.js';
 import { llamaServerSlotContext, repoRoot, startLlamaServer, startOurs, type RunningServer, type ServerConfig } from './servers.js';
 
 const { values: args } = parseArgs({
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     llamaCppCommit: tools.commit,
     llamaCppVersion: toolVersion(tools),
     nodeLlamaCppVersion: nodeLlamaCppVersion(),
-    model: { path: model.path, description: model.description },
+    model: { path: model.path, description: model.description, fileBytes: statSync(model.path).size, kvCacheBytes: kvCacheBytes(model.dims, config.parallel * config.slotContext) },
     config,
     observations: [],
   };
@@ -204,6 +205,10 @@ async function main(): Promise<void> {
         }
       }
     }
+    for (const contender of contenders) {
+      contender.result.memory = groupMemory(contender.server?.pgid);
+      if (contender.result.memory) log(`${contender.name}: peak resident ${Math.round(contender.result.memory.peakBytes / 1e6)} MB (pid ${contender.result.memory.pid})`);
+    }
   } finally {
     for (const contender of contenders) await contender.server?.stop();
   }
@@ -271,6 +276,11 @@ function observations(report: BenchReport): string[] {
         `${name}: prefill at ${pct(medianOf(result, 'prefillTps') / llamaBench.prefillTps)} and decode at ${pct(medianOf(result, 'decodeTps') / llamaBench.decodeTps)} of llama-bench.`,
       );
     }
+  }
+  if (ours?.memory) {
+    const mb = (bytes: number): number => Math.round(bytes / 1e6);
+    const theirs = llamaServer?.memory ? `, llama-server's ${mb(beyondModelAndKv(report, llamaServer.memory))} MB` : '';
+    notes.push(`llama-bridge: ${mb(beyondModelAndKv(report, ours.memory))} MB resident beyond the model file and the KV cache at its peak${theirs} (target ≤ 150 MB).`);
   }
   return notes;
 }
