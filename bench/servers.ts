@@ -2,7 +2,7 @@
 // each runs in its own process group (npx/tsx start grandchildren), killed on stop, on
 // errors, on Ctrl-C and at exit.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
@@ -155,12 +155,16 @@ function tail(file: string, lines = 25): string {
   }
 }
 
-/** Our server: `tsx --env-file=threadpool.env src/cli/bin.ts serve …` (what `npm run serve` runs). */
+/**
+ * Our server as users run it (`npx llama-bridge serve …`): the built bin, `bin/llama-bridge.cjs`,
+ * which runs `dist/` with one libuv worker. Compiles `dist/` first (a few seconds), so the bench
+ * measures the code in the working tree, and no `tsx` loader sits in the process's memory.
+ */
 export async function startOurs(config: ServerConfig, logDir: string, timeoutMs = 300_000): Promise<RunningServer> {
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot, stdio: 'inherit' });
   const port = await freePort();
   const args = [
-    '--env-file=threadpool.env',
-    'src/cli/bin.ts', 'serve',
+    'serve',
     '--model', config.model,
     '--port', String(port),
     '--n-threads', String(config.threads),
@@ -171,9 +175,8 @@ export async function startOurs(config: ServerConfig, logDir: string, timeoutMs 
     '--log-level', 'warn',
     ...(config.chatTemplateFile ? ['--chat-template-file', config.chatTemplateFile] : []),
   ];
-  const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
-  const display = displayCommand(['npx', 'tsx', ...args], port, config.model);
-  return startProcess('llama-bridge', tsx, args, { logDir, port, timeoutMs, displayCommand: display });
+  const display = displayCommand(['npx', 'llama-bridge', ...args], port, config.model);
+  return startProcess('llama-bridge', process.execPath, [join(repoRoot, 'bin', 'llama-bridge.cjs'), ...args], { logDir, port, timeoutMs, displayCommand: display });
 }
 
 /**

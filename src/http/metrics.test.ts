@@ -58,6 +58,9 @@ describe('GET /metrics', () => {
     expect(before.get('llama_bridge_prompt_tokens_total{cache="default"}') ?? 0).toBe(0);
     expect(before.get('llama_bridge_prompt_cache_hit_ratio')).toBe(0);
     expect(before.get('llama_bridge_queue_depth{cache="default"}')).toBe(0);
+    // Process memory, read at scrape time.
+    expect(before.get('llama_bridge_process_memory_bytes{kind="rss"}')).toBeGreaterThan(before.get('llama_bridge_process_memory_bytes{kind="heap_used"}')!);
+    expect(before.get('llama_bridge_process_memory_bytes{kind="heap_total"}')).toBeGreaterThanOrEqual(before.get('llama_bridge_process_memory_bytes{kind="heap_used"}')!);
 
     const first = (await server.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: openai })).json();
     const second = (await server.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: openai })).json();

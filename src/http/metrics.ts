@@ -56,6 +56,22 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'llama_bridge_process_memory_bytes',
+      help: 'Memory of this process: resident (rss; includes the memory-mapped model and the KV cache), V8 heap (heap_total, heap_used), memory of JS objects held natively (external, array_buffers).',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        // Read at scrape time; prom-client's default metrics are not used: their event-loop-lag
+        // monitor wakes the main thread every 10 ms, which takes time from the compute threads.
+        const memory = process.memoryUsage();
+        this.set({ kind: 'rss' }, memory.rss);
+        this.set({ kind: 'heap_total' }, memory.heapTotal);
+        this.set({ kind: 'heap_used' }, memory.heapUsed);
+        this.set({ kind: 'external' }, memory.external);
+        this.set({ kind: 'array_buffers' }, memory.arrayBuffers);
+      },
+    });
+    new Gauge({
       name: 'llama_bridge_generations_in_flight',
       help: 'Generations running or waiting now.',
       registers: [this.registry],
