@@ -2,6 +2,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
 import { FatalError } from '../errors.js';
+import { registerBuildNative } from './build-native.js';
 import { registerCc } from './cc.js';
 import { registerHfd } from './hfd.js';
 import { rewriteLlamaFlags } from './llama-flags.js';
@@ -18,6 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServe(program);
   registerCc(program);
   registerHfd(program);
+  registerBuildNative(program);
   try {
     await program.parseAsync(rewriteLlamaFlags(argv), { from: 'user' });
     return 0;
