@@ -1,17 +1,20 @@
 // Issue 7 probe: single-stream decode while another process keeps one core busy, node-llama-cpp's
-// prebuilt binary vs a native build (OpenMP + GGML_NATIVE, `llama-bridge build-native`). The
+// prebuilt binary vs a native build (GGML_NATIVE, GGML_OPENMP). The
 // prebuilt ggml has no persistent thread pool and a pure spin barrier: when a third runnable
 // thread competes for 2 cores it collapsed to 2–10 tok/s in earlier probes; libgomp's barrier
 // spins, then sleeps.
 //
-//   UV_THREADPOOL_SIZE=1 npx tsx bench/probe-contention.ts [--build prebuilt|native] [--tokens 64] [--reps 3] [--hogs 1]
+//   UV_THREADPOOL_SIZE=1 npx tsx bench/probe-contention.ts [--build prebuilt|native] [--openmp on|off] [--tokens 64] [--reps 3] [--hogs 1]
 //
 // Run it once per build (each in its own process: one node-llama-cpp binary per process).
+// `--build native` needs a local build of node-llama-cpp with those CMake options, made in that
+// checkout (it replaces node_modules/node-llama-cpp/llama/llama.cpp; ~3.3 min on 2 cores):
+//   env -u CI NODE_LLAMA_CPP_CMAKE_OPTION_GGML_NATIVE=ON NODE_LLAMA_CPP_CMAKE_OPTION_GGML_OPENMP=ON \
+//     npx --no node-llama-cpp source download --gpu false
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
-import { NATIVE_CMAKE_OPTIONS } from '../src/engine/native-build.js';
 import { loadavg, median, MODEL_05B } from './probe-common.js';
 
 const { values: args } = parseArgs({
@@ -21,15 +24,17 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '3' },
     hogs: { type: 'string', default: '1' },
     threads: { type: 'string', default: '2' },
+    openmp: { type: 'string', default: 'on' },
   },
 });
+const NATIVE_CMAKE_OPTIONS = { GGML_NATIVE: 'ON', GGML_OPENMP: args.openmp === 'off' ? 'OFF' : 'ON' };
 const threads = Number(args.threads);
 const llama = await getLlama({
   build: 'never',
   logLevel: LlamaLogLevel.warn,
   ...(args.build === 'native' ? { gpu: false, cmakeOptions: NATIVE_CMAKE_OPTIONS } : {}),
 });
-if (args.build === 'native' && llama.buildType !== 'localBuild') throw new Error('no native build found: run `llama-bridge build-native` first');
+if (args.build === 'native' && llama.buildType !== 'localBuild') throw new Error(`no local build with ${JSON.stringify(NATIVE_CMAKE_OPTIONS)} in this checkout (see the command at the top of this file)`);
 llama.maxThreads = threads;
 const model = await llama.loadModel({ modelPath: MODEL_05B });
 const context = await model.createContext({ contextSize: 2048, threads: { ideal: threads, min: threads } });

@@ -2,7 +2,6 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
 import { FatalError } from '../errors.js';
-import { registerBuildNative } from './build-native.js';
 import { registerCc } from './cc.js';
 import { registerHfd } from './hfd.js';
 import { rewriteLlamaFlags } from './llama-flags.js';
@@ -19,7 +18,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServe(program);
   registerCc(program);
   registerHfd(program);
-  registerBuildNative(program);
   try {
     await program.parseAsync(rewriteLlamaFlags(argv), { from: 'user' });
     return 0;

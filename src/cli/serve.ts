@@ -49,8 +49,6 @@ export interface ServeOptions {
   chatFormat?: FamilyId;
   reasoningFormat: 'auto' | 'none';
   mmap: boolean;
-  /** Load the llama.cpp build `llama-bridge build-native` made for this CPU when there is one (default true). */
-  nativeBuild?: boolean;
   logLevel: string;
   shutdownGraceMs: number;
   /** Keep four snapshots per request under `debugDir` and log verbosely. */
@@ -103,7 +101,6 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--chat-format <family>', 'output syntax to parse (tool calls, thinking); default: detected from the chat template').choices(FAMILY_IDS))
     .addOption(new Option('--reasoning-format <format>', 'auto: split thinking into reasoning_content; none: leave it in the text').choices(['auto', 'none'] as const).default('auto' as const))
     .option('--no-mmap', 'read the whole model into memory instead of memory-mapping it')
-    .option('--no-native-build', "use node-llama-cpp's prebuilt llama.cpp even if `llama-bridge build-native` made one for this CPU")
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(['trace', 'debug', 'info', 'warn', 'error']))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', 'logs')
@@ -138,8 +135,6 @@ export function resolveServeOptions(options: ServeCliOptions, command: Pick<Comm
       ...fromConfig,
       ...(options.mock ? { mock: true } : {}),
       ...(options.pull ? { pull: true } : {}),
-      // Which llama.cpp binary to run is not a model setting: the flag holds with --config too.
-      ...(options.nativeBuild === false ? { nativeBuild: false } : {}),
       ...(options.mockScript !== undefined ? { mockScript: options.mockScript } : {}),
     },
     warnings: warning ? [warning] : [],
@@ -264,7 +259,6 @@ async function loadEngine(modelPath: string, options: ServeOptions, logger: Logg
       ...(options.caches?.length ? { caches: options.caches } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir, cacheSaveIdleMs: (options.cacheSaveIdle ?? 60) * 1000 } : {}),
       useMmap: options.mmap,
-      ...(options.nativeBuild === false ? { nativeBuild: false } : {}),
       logger,
       onLoadProgress: progress.update,
       ...(options.nUbatch !== undefined ? { ubatchSize: options.nUbatch } : {}),

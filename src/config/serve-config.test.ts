@@ -38,15 +38,6 @@ describe('serve --config', () => {
     expect(warnings).toEqual(['--config given: ignoring --port, --n-ctx, --parallel, --no-mmap from the command line (set them in the config file instead)']);
   });
 
-  it('keeps --no-native-build with --config: which llama.cpp binary runs is not a model setting', () => {
-    expect(parseServe(['--config', config]).options.nativeBuild).toBeUndefined();
-    const { options, warnings } = parseServe(['--config', config, '--no-native-build']);
-    expect(options.nativeBuild).toBe(false);
-    expect(warnings).toEqual([]);
-    expect(parseServe(['-m', 'x.gguf', '--no-native-build']).options.nativeBuild).toBe(false);
-    expect(parseServe(['-m', 'x.gguf']).options.nativeBuild).toBe(true);
-  });
-
   it('leaves the flags alone without --config', () => {
     const { options, warnings } = parseServe(['-m', 'x.gguf', '--port', '1234']);
     expect(warnings).toEqual([]);

@@ -28,7 +28,6 @@ import { CacheSet } from './cache-set.js';
 import { CacheStore, type SavedSlot } from './cache-store.js';
 import { GeneratedOutput } from './generated-output.js';
 import { BatchGathering } from './batch-gathering.js';
-import { NATIVE_CMAKE_OPTIONS } from './native-build.js';
 import type { CacheInfo, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
@@ -46,11 +45,6 @@ export interface LlamaEngineOptions {
   /** Layers to offload to the GPU: a count, 'max', or 'auto' (all that fit). */
   gpuLayers?: number | 'auto' | 'max';
   useMmap?: boolean;
-  /**
-   * Use the build `llama-bridge build-native` made for this CPU when there is one (default);
-   * false: always node-llama-cpp's prebuilt binary.
-   */
-  nativeBuild?: boolean;
   /** Requests allowed to wait when all slots are busy. */
   maxQueue: number;
   /**
@@ -115,11 +109,8 @@ export class LlamaEngine implements Engine {
     // llama.cpp explains load failures only in its log; keep the last error line for our message.
     let lastNativeError = '';
     const llama = await getLlama({
-      // Never build here: building llama.cpp at startup would take many minutes unannounced.
-      // A local build made with these CMake options (`llama-bridge build-native`) wins over the
-      // prebuilt binary; without one, node-llama-cpp loads the prebuilt binary.
+      // Prebuilt binaries only: building llama.cpp at startup would take many minutes unannounced.
       build: 'never',
-      ...(options.nativeBuild !== false ? { cmakeOptions: NATIVE_CMAKE_OPTIONS } : {}),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         if (level === LlamaLogLevel.error && !/failed to load model$/.test(message.trim())) lastNativeError = message.trim();
@@ -130,10 +121,6 @@ export class LlamaEngine implements Engine {
     // spin against each other and slow decoding down, so default to the cores (llama-server does).
     const threads = options.threads ?? llama.cpuMathCores;
     llama.maxThreads = threads;
-    logger.info(
-      { binary: llama.buildType === 'localBuild' ? 'native build (llama-bridge build-native)' : 'prebuilt', gpu: llama.gpu || 'none' },
-      llama.buildType === 'localBuild' ? 'llama.cpp: the native build for this CPU' : 'llama.cpp: node-llama-cpp prebuilt binary',
-    );
 
     let model: LlamaModel;
     try {
