@@ -28,20 +28,37 @@ function systemTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-function groupTicks(pgid: number): number {
-  let sum = 0;
+/** The ids of the processes in process group `pgid` (a server and what it started). */
+export function groupProcesses(pgid: number): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): state ppid pgrp ... utime(11) stime(12)
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid) sum += Number(rest[11]) + Number(rest[12]);
+      if (Number(statFields(readFileSync(`/proc/${entry}/stat`, 'utf8'))[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** CPU ticks (utime + stime) of the whole group, threads that exited included (the processes' own totals). */
+export function groupTicks(pgid: number): number {
+  let sum = 0;
+  for (const pid of groupProcesses(pgid)) {
+    try {
+      const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      sum += Number(fields[11]) + Number(fields[12]);
     } catch {
       // the process exited meanwhile
     }
   }
   return sum;
+}
+
+/** The fields of a /proc stat line after the command name (which may hold spaces): state(0) ppid pgrp(2) … utime(11) stime(12). */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** undefined where /proc is not available. */

@@ -3,7 +3,8 @@
 // process running the server; the `tsx` launcher npm starts beside it in development is a
 // separate, smaller process that `npx llama-bridge` does not have).
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { groupProcesses } from './cpu.js';
 
 export interface ProcessMemory {
   pid: number;
@@ -18,12 +19,9 @@ export interface ProcessMemory {
 export function groupMemory(pgid: number | undefined): ProcessMemory | undefined {
   if (pgid === undefined) return undefined;
   let largest: ProcessMemory | undefined;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of groupProcesses(pgid)) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
-      const memory = parseStatus(Number(entry), readFileSync(`/proc/${entry}/status`, 'utf8'));
+      const memory = parseStatus(pid, readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (!largest || memory.rssBytes > largest.rssBytes) largest = memory;
     } catch {
       // the process ended meanwhile

@@ -7,6 +7,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { groupProcesses, groupTicks, statFields } from './cpu.js';
 import { streamChat } from './http-client.js';
 import { ensureLlamaCpp } from './llama-cpp.js';
 import { loadavg, median, MODEL_05B } from './probe-common.js';
@@ -28,39 +29,20 @@ interface ThreadTicks {
 /** Every thread of every process in the group: name and CPU ticks (utime + stime). */
 function groupThreads(pgid: number): { pid: number; threads: ThreadTicks[] }[] {
   const out: { pid: number; threads: ThreadTicks[] }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of groupProcesses(pgid)) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
       const threads: ThreadTicks[] = [];
-      for (const tid of readdirSync(`/proc/${entry}/task`)) {
-        const s = readFileSync(`/proc/${entry}/task/${tid}/stat`, 'utf8');
-        const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const rest = statFields(s);
         threads.push({ tid: Number(tid), name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ticks: Number(rest[11]) + Number(rest[12]) });
       }
-      out.push({ pid: Number(entry), threads });
+      out.push({ pid, threads });
     } catch {
       // gone
     }
   }
   return out;
-}
-
-/** Total CPU ticks of the group, including threads that exited (from the processes' own totals). */
-function groupTotal(pgid: number): number {
-  let sum = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid) sum += Number(rest[11]) + Number(rest[12]);
-    } catch {
-      // gone
-    }
-  }
-  return sum;
 }
 
 function systemBusy(): { busy: number; total: number } {
@@ -72,11 +54,11 @@ function systemBusy(): { busy: number; total: number } {
 async function measure(server: RunningServer, rep: number) {
   const pgid = server.pgid!;
   const before = groupThreads(pgid);
-  const totalBefore = groupTotal(pgid);
+  const totalBefore = groupTicks(pgid);
   const sysBefore = systemBusy();
   const timing = await streamChat(server.baseUrl, { messages: [{ role: 'user', content: `rep ${rep}: tell me a long story` }], max_tokens: tokens });
   const after = groupThreads(pgid);
-  const totalAfter = groupTotal(pgid);
+  const totalAfter = groupTicks(pgid);
   const sysAfter = systemBusy();
   const n = timing.completionTokens;
   // Main thread of the biggest process (node or llama-server): tid === pid.
