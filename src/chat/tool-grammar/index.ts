@@ -5,7 +5,7 @@
 // a named tool the grammar applies from the first token.
 //
 // Whatever the grammar admits is exactly what the family's parser (src/chat/parsers/) turns
-// into tool calls: the markup below follows those parsers, and test/tool-grammar.test.ts
+// into tool calls: the markup below follows those parsers, and test/engine/tool-grammar.test.ts
 // generates under each grammar and parses the result.
 
 import type { FamilyId } from '../parsers/types.js';

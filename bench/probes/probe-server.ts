@@ -3,15 +3,15 @@
 // thread compete with the 2 compute threads on 2 cores?": the main (JS) thread's CPU ms per
 // token is the work it adds (fastify, pipeline, parser, SSE, node-llama-cpp's loop).
 //
-//   npx tsx bench/probe-server.ts [--reps 3] [--threads 2] [--tokens 128]
+//   npx tsx bench/probes/probe-server.ts [--reps 3] [--threads 2] [--tokens 128]
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { groupProcesses, groupTicks, statFields } from './cpu.js';
-import { streamChat } from './http-client.js';
-import { ensureLlamaCpp } from './llama-cpp.js';
+import { groupProcesses, groupTicks, statFields } from '../cpu.js';
+import { streamChat } from '../http-client.js';
+import { ensureLlamaCpp } from '../llama-cpp.js';
 import { loadavg, median, MODEL_05B } from './probe-common.js';
-import { startLlamaServer, startOurs, type RunningServer, type ServerConfig } from './servers.js';
+import { startLlamaServer, startOurs, type RunningServer, type ServerConfig } from '../servers.js';
 
 const { values: args } = parseArgs({
   options: { reps: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, tokens: { type: 'string', default: '128' } },

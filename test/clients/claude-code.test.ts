@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/cli/serve.js';
-import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from './fixtures/models.js';
-import { startTestServer } from './helpers/server.js';
+import type { RunningServer } from '../../src/cli/serve.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeScriptedModel } from '../fixtures/models.js';
+import { startTestServer } from '../helpers/server.js';
 
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '..', '..');
 const TIMEOUT = 180_000;
 /** tsx by absolute URL: the child runs in a temporary project folder where `tsx` does not resolve. */
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -137,7 +137,7 @@ describe('Claude Code through llama-bridge cc', () => {
     afterAll(() => server?.stop());
 
     const fixture = (name: string) =>
-      readFileSync(join(import.meta.dirname, 'fixtures/claude-code', name), 'utf8')
+      readFileSync(join(import.meta.dirname, '..', 'fixtures/claude-code', name), 'utf8')
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as { path: string; body: unknown });

@@ -3,7 +3,7 @@
 // sampling on a worker) against the wall time per token, for 1 and 2 threads, and prints which
 // prebuilt CPU variant ggml loaded. Compare with llama-bench tg on the same file in the same run.
 //
-//   npx tsx bench/probe-decode.ts [--threads 1,2] [--tokens 128] [--reps 3] [--model path]
+//   npx tsx bench/probes/probe-decode.ts [--threads 1,2] [--tokens 128] [--reps 3] [--model path]
 //                                 [--no-llama-bench] [--batching nextCycle|microtask]
 
 import { parseArgs } from 'node:util';

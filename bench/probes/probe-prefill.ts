@@ -5,7 +5,7 @@
 // layouts (slot size × sequences, flash attention), next to llama-bench's pp<N> at depth <D>
 // on the same file and threads.
 //
-//   npx tsx bench/probe-prefill.ts [--model path] [--cached 12000] [--threads 2] [--turns 5]
+//   npx tsx bench/probes/probe-prefill.ts [--model path] [--cached 12000] [--threads 2] [--turns 5]
 //     [--layouts 40000x2,16000x2,40000x1,40000x2:fa-off] [--nlc dir]
 
 import { parseArgs } from 'node:util';

@@ -1,13 +1,13 @@
 // Diagnostic, not part of `npm run bench`: node-llama-cpp driven directly (no HTTP, no
 // server code), same settings as the bench, to tell engine limits from server overhead.
 //
-//   npx tsx bench/engine-direct.ts [--threads 2]
+//   npx tsx bench/probes/engine-direct.ts [--threads 2]
 //
 // Prints single-stream decode tok/s and the aggregate of 4 concurrent streams.
 
 import { parseArgs } from 'node:util';
 import { getLlama } from 'node-llama-cpp';
-import { benchModel } from './model.js';
+import { benchModel } from '../model.js';
 
 const { values: args } = parseArgs({ options: { threads: { type: 'string', default: '2' } } });
 const threads = Number(args.threads);

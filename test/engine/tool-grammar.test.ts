@@ -6,16 +6,16 @@
 
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutputParser } from '../src/chat/parsers/index.js';
-import type { FamilyId } from '../src/chat/parsers/types.js';
-import { jsonStringExcluding } from '../src/chat/tool-grammar/gbnf.js';
-import { buildToolCallGrammar, type MistralSyntax, textExcluding, type ToolCallGrammar } from '../src/chat/tool-grammar/index.js';
-import type { ToolDefinition } from '../src/chat/types.js';
-import { LlamaEngine } from '../src/engine/llama-engine.js';
-import type { CompletionUsage } from '../src/engine/types.js';
-import { silentLogger } from '../src/log.js';
-import { vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeContextScriptedModel, makeRandomModel, makeScriptedModel } from './fixtures/models.js';
+import { createOutputParser } from '../../src/chat/parsers/index.js';
+import type { FamilyId } from '../../src/chat/parsers/types.js';
+import { jsonStringExcluding } from '../../src/chat/tool-grammar/gbnf.js';
+import { buildToolCallGrammar, type MistralSyntax, textExcluding, type ToolCallGrammar } from '../../src/chat/tool-grammar/index.js';
+import type { ToolDefinition } from '../../src/chat/types.js';
+import { LlamaEngine } from '../../src/engine/llama-engine.js';
+import type { CompletionUsage } from '../../src/engine/types.js';
+import { silentLogger } from '../../src/log.js';
+import { vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeContextScriptedModel, makeRandomModel, makeScriptedModel } from '../fixtures/models.js';
 
 const TOOLS: ToolDefinition[] = [
   {

@@ -4,7 +4,7 @@
 // thread competes for 2 cores it collapsed to 2–10 tok/s in earlier probes; libgomp's barrier
 // spins, then sleeps.
 //
-//   UV_THREADPOOL_SIZE=1 npx tsx bench/probe-contention.ts [--build prebuilt|native] [--openmp on|off] [--tokens 64] [--reps 3] [--hogs 1]
+//   UV_THREADPOOL_SIZE=1 npx tsx bench/probes/probe-contention.ts [--build prebuilt|native] [--openmp on|off] [--tokens 64] [--reps 3] [--hogs 1]
 //
 // Run it once per build (each in its own process: one node-llama-cpp binary per process).
 // `--build native` needs a local build of node-llama-cpp with those CMake options, made in that

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaEngine } from '../src/engine/llama-engine.js';
-import type { CompletionEvent, CompletionRequest } from '../src/engine/types.js';
-import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from './fixtures/models.js';
+import { LlamaEngine } from '../../src/engine/llama-engine.js';
+import type { CompletionEvent, CompletionRequest } from '../../src/engine/types.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeScriptedModel } from '../fixtures/models.js';
 
 const logger = pino({ level: 'warn' }, pino.destination(2));
 const PROMPT_END = '<|im_start|>assistant\n';

@@ -5,7 +5,7 @@
 // holds (initBatch/addToBatch), how long decodeBatch takes, how long the sampling phase after it
 // takes (the sampleToken AsyncWorkers, one per sequence) and the JS time until the next batch.
 //
-//   UV_THREADPOOL_SIZE=1 npx tsx bench/probe-streams.ts [--streams 4] [--tokens 128] [--reps 3]
+//   UV_THREADPOOL_SIZE=1 npx tsx bench/probes/probe-streams.ts [--streams 4] [--tokens 128] [--reps 3]
 //       [--threads 2] [--batching nextCycle|microtask] [--strategy maximumParallelism|firstInFirstOut]
 //       [--fa auto|on|off] [--model path]
 //
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { loadavg, median, MODEL_05B, quietly } from './probe-common.js';
-import { BatchGathering } from '../src/engine/batch-gathering.js';
+import { BatchGathering } from '../../src/engine/batch-gathering.js';
 
 const { values: args } = parseArgs({
   options: {

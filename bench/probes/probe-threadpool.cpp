@@ -9,7 +9,7 @@
 //           thread that the main thread hands work to and waits for (condition variables),
 //           like node-llama-cpp's decodeBatch/sampleToken AsyncWorkers on libuv's pool: four
 //           cross-thread wake-ups per token, the caller idle meanwhile.
-// Built and run by bench/probe-threadpool.sh.
+// Built and run by bench/probes/probe-threadpool.sh.
 //
 //   probe-threadpool <ggml-backend-dir> <model.gguf> <threads> <none|pool> [tokens=128] [poll=50] [reps=3]
 

@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/cli/serve.js';
-import type { SlotsWire } from '../src/http/slots.js';
-import type { CacheSpec } from '../src/routing/types.js';
-import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from './fixtures/models.js';
-import { startTestServer } from './helpers/server.js';
+import type { RunningServer } from '../../src/cli/serve.js';
+import type { SlotsWire } from '../../src/http/slots.js';
+import type { CacheSpec } from '../../src/routing/types.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeScriptedModel } from '../fixtures/models.js';
+import { startTestServer } from '../helpers/server.js';
 
 const API_KEY = 'routing-test-key';
 const SCRIPT = 'Hello there! How can I help you today?';

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeRandomModel } from './fixtures/models.js';
-import { startTestServer } from './helpers/server.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeRandomModel } from '../fixtures/models.js';
+import { startTestServer } from '../helpers/server.js';
 
 const HISTORY = Array.from({ length: 40 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog.`).join('\n');
 

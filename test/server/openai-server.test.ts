@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/cli/serve.js';
-import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from './fixtures/models.js';
-import { startTestServer } from './helpers/server.js';
+import type { RunningServer } from '../../src/cli/serve.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeScriptedModel } from '../fixtures/models.js';
+import { startTestServer } from '../helpers/server.js';
 
 const SCRIPT = 'Hello there! How can I help you today?';
 const LOOP_SCRIPT = ' alpha beta gamma delta';

@@ -5,8 +5,8 @@
 
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchGathering } from '../src/engine/batch-gathering.js';
-import { fixtureLlama, makeRandomModel } from './fixtures/models.js';
+import { BatchGathering } from '../../src/engine/batch-gathering.js';
+import { fixtureLlama, makeRandomModel } from '../fixtures/models.js';
 
 const STREAMS = 4;
 const TOKENS = 32;

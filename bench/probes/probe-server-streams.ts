@@ -3,14 +3,14 @@
 // streams started together, and a late joiner (one more request sent `--late` ms after N-1
 // streams started): its time to first token shows whether a running batch loop lets it in.
 //
-//   npx tsx bench/probe-server-streams.ts [--reps 3] [--streams 4] [--tokens 128] [--late 1000] [--skip-llama-server]
+//   npx tsx bench/probes/probe-server-streams.ts [--reps 3] [--streams 4] [--tokens 128] [--late 1000] [--skip-llama-server]
 
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { streamChat, type StreamTiming } from './http-client.js';
-import { cacheRoot, ensureLlamaCpp } from './llama-cpp.js';
+import { streamChat, type StreamTiming } from '../http-client.js';
+import { cacheRoot, ensureLlamaCpp } from '../llama-cpp.js';
 import { loadavg, median, MODEL_05B } from './probe-common.js';
-import { startLlamaServer, startOurs, type RunningServer, type ServerConfig } from './servers.js';
+import { startLlamaServer, startOurs, type RunningServer, type ServerConfig } from '../servers.js';
 
 const { values: args } = parseArgs({
   options: {

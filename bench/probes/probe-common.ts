@@ -1,11 +1,11 @@
-// Shared bits of the issue-7 probes (bench/probe-*.ts): the bench model, llama.cpp's own tools,
+// Shared bits of the issue-7 probes (bench/probes/probe-*.ts): the bench model, llama.cpp's own tools,
 // which ggml CPU variant this process mapped, and a per-call timer for node-llama-cpp's native
 // context methods (decodeBatch, sampleToken, …). Diagnostic only; not part of `npm run bench`.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheRoot } from './llama-cpp.js';
+import { cacheRoot } from '../llama-cpp.js';
 
 export const MODEL_05B = '.cache/models/random-qwen2.5-0.5b-1810d81183a2efae.gguf';
 export const MODEL_TINY = '.cache/models/random-tiny-cb6cddc2c91e0d01.gguf';

@@ -8,10 +8,10 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/cli/serve.js';
-import { templatePath, vocabPath } from './fixtures/llama-cpp-source.js';
-import { makeRandomModel, makeScriptedModel } from './fixtures/models.js';
-import { startTestServer } from './helpers/server.js';
+import type { RunningServer } from '../../src/cli/serve.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeRandomModel, makeScriptedModel } from '../fixtures/models.js';
+import { startTestServer } from '../helpers/server.js';
 
 const WEATHER = { type: 'object', properties: { city: { type: 'string', maxLength: 12 } }, required: ['city'], additionalProperties: false };
 const TIME = { type: 'object', properties: { timezone: { type: 'string', enum: ['UTC', 'Europe/Paris'] } }, required: ['timezone'], additionalProperties: false };
