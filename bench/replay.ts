@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseSse } from '../src/http/sse.js';
+import { parseSse } from '../src/debug/sse-events.js';
 
 interface Recorded {
   path: string;

@@ -71,7 +71,7 @@ export class ContextOverflowError extends ApiError {
   ) {
     super(
       'invalid_request',
-      `The prompt is ${promptTokens} tokens long, but the context holds at most ${contextSize} tokens (including at least one generated token). Shorten the conversation or start the server with a larger --n-ctx.`,
+      `The prompt is ${promptTokens} tokens long, but the context holds at most ${contextSize} tokens (including at least one generated token). Shorten the conversation, or serve the model with a larger context per slot (n_ctx).`,
       { param: 'messages', code: 'context_length_exceeded' },
     );
   }

@@ -2,6 +2,11 @@
 // Neither wire format (Anthropic, OpenAI) is the internal format: each API folder
 // converts its request into a ChatRequest and turns GenerationEvents into its wire.
 
+import type { CompletionStop, SamplingOptions } from '../engine/types.js';
+
+// Sampling is the engine's vocabulary; the APIs fill it in from their own parameter names.
+export type { SamplingOptions } from '../engine/types.js';
+
 /** One tool call made by the assistant, as kept in conversation history. */
 export interface ToolCall {
   id: string;
@@ -53,16 +58,6 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name?: string; schema: Record<string, unknown> };
 
-export interface SamplingOptions {
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  minP?: number;
-  seed?: number;
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  repeatPenalty?: number;
-}
 
 export interface ChatRequest {
   /** Server-assigned request id, used in logs and responses. */
@@ -116,7 +111,8 @@ export interface Usage {
   completionTokens: number;
 }
 
-export type StopReason = 'end' | 'max_tokens' | 'stop_sequence' | 'tool_calls';
+/** Why generation ended: the engine's reasons, plus `tool_calls` once the parser saw a call. */
+export type StopReason = CompletionStop | 'tool_calls';
 
 export type GenerationEvent =
   /** Sent after tokenizing and slot choice, before prompt processing: lets clients start their stream early. */

@@ -19,10 +19,9 @@ import { accessSync, constants, closeSync, mkdtempSync, openSync, readFileSync }
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_KEY_ENV, DEFAULTS } from '../config/config.js';
 import { FatalError } from '../errors.js';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 8000;
 /** Local prefill of a long agent history can take minutes; Claude Code's default gives up sooner. */
 export const API_TIMEOUT_MS = 60 * 60 * 1000;
 /** Claude Code reads CLAUDE_CODE_AUTO_COMPACT_WINDOW as at least this (it says so and ignores smaller values). */
@@ -84,9 +83,9 @@ export function parseCcArgs(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     }
   }
 
-  const host = values.get('--host') ?? DEFAULT_HOST;
+  const host = values.get('--host') ?? DEFAULTS.host;
   const portText = values.get('--port');
-  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
+  const port = portText === undefined ? DEFAULTS.port : Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FatalError(`cc: --port takes a port number (1-65535), not "${portText}"`);
   const url = (values.get('--url') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/./.test(url)) throw new FatalError(`cc: --url must be an http(s) URL, not "${url}"`);
@@ -94,7 +93,7 @@ export function parseCcArgs(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const serveTimeoutS = timeoutText === undefined ? 600 : Number(timeoutText);
   if (!(serveTimeoutS > 0)) throw new FatalError(`cc: --serve-timeout takes seconds, not "${timeoutText}"`);
 
-  const apiKey = values.get('--api-key') ?? env.LLAMA_BRIDGE_API_KEY;
+  const apiKey = values.get('--api-key') ?? env[API_KEY_ENV];
   const modelName = values.get('--model-name');
   const claude = values.get('--claude');
   let finalServeArgs = serveArgs;
@@ -256,7 +255,7 @@ export async function serverFacts(url: string, apiKey?: string): Promise<ServerF
   const get = async (path: string): Promise<unknown> => {
     try {
       const response = await fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(5_000) });
-      if (response.status === 401 || response.status === 403) throw new FatalError(`The server at ${url} refused the API key (HTTP ${response.status}). Pass the server's key with --api-key or LLAMA_BRIDGE_API_KEY.`);
+      if (response.status === 401 || response.status === 403) throw new FatalError(`The server at ${url} refused the API key (HTTP ${response.status}). Pass the server's key with --api-key or ${API_KEY_ENV}.`);
       return response.ok ? await response.json() : undefined;
     } catch (error) {
       if (error instanceof FatalError) throw error;
@@ -285,7 +284,7 @@ function startServe(serveArgs: string[], apiKey: string | undefined): StartedSer
   // The same runtime and entry point as this process (tsx in development, the built bin otherwise).
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'serve', ...serveArgs], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...(apiKey ? { LLAMA_BRIDGE_API_KEY: apiKey } : {}) },
+    env: { ...process.env, ...(apiKey ? { [API_KEY_ENV]: apiKey } : {}) },
   });
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -414,9 +413,9 @@ first; everything from the first other argument (or after \`--\`) goes to claude
 
 Options:
   --url <url>            server URL (default: http://<host>:<port>)
-  --host <address>       server host (default: ${DEFAULT_HOST})
-  --port <n>             server port (default: ${DEFAULT_PORT})
-  --api-key <key>        the server's API key (env: LLAMA_BRIDGE_API_KEY)
+  --host <address>       server host (default: ${DEFAULTS.host})
+  --port <n>             server port (default: ${DEFAULTS.port})
+  --api-key <key>        the server's API key (env: ${API_KEY_ENV})
   --model-name <name>    model name to give Claude Code (default: the id GET /v1/models lists)
   --serve [flags…]       start \`llama-bridge serve [flags…]\` in the background, wait until it
                          is ready, stop it when claude exits; the flags end at \`--\`

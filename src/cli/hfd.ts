@@ -2,8 +2,8 @@
 // models/<repo_id>/ — resumable, verified, never outside the target folder.
 import { Option, type Command } from '@commander-js/extra-typings';
 import { FatalError } from '../errors.js';
-import { downloadRepo, defaultLocalDir } from '../hfd/download.js';
-import { createProgressReporter } from '../hfd/progress.js';
+import { downloadRepo, defaultLocalDir } from '../hub/download.js';
+import { createProgressReporter } from '../hub/progress.js';
 import { intOption } from './parse.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ignoredFlagsWarning, loadConfigFile, parseConfig } from './load.js';
+import { buildConfig, totalSlots } from './config.js';
+import { ignoredFlagsWarning } from './flags.js';
+import { loadConfigFile, parseConfig } from './load.js';
 
 const configsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../configs');
 const tmp = mkdtempSync(join(tmpdir(), 'llama-bridge-config-'));
@@ -33,12 +35,15 @@ describe('example configs', () => {
   });
 
   it.each(files)('%s is valid, with consistent caches and exactly one default', (name) => {
-    const options = loadConfigFile(join(configsDir, name), { LLAMA_BRIDGE_API_KEY: 'k' });
-    const caches = options.caches!;
+    const input = loadConfigFile(join(configsDir, name), { LLAMA_BRIDGE_API_KEY: 'k' });
+    const caches = input.caches!;
     expect(caches.length).toBeGreaterThan(0);
     expect(caches.filter((cache) => cache.default)).toHaveLength(1);
     expect(new Set(caches.map((cache) => cache.name)).size).toBe(caches.length);
-    expect(options.parallel).toBe(caches.reduce((sum, cache) => sum + cache.slots, 0));
+    // The Config the server starts from: the same caches, validated, their slots in total.
+    const config = buildConfig(input);
+    expect(config.caches).toEqual(caches);
+    expect(totalSlots(config)).toBe(caches.reduce((sum, cache) => sum + cache.slots, 0));
     for (const cache of caches) {
       expect(cache.slots).toBeGreaterThan(0);
       expect(cache.contextSize).toBeGreaterThan(0);
@@ -46,7 +51,7 @@ describe('example configs', () => {
     }
     // A relative model path is taken relative to the configs folder; a repo id is passed on as is
     // (serve looks it up under models/).
-    const model = options.model!;
+    const model = input.model!.path!;
     expect(model.startsWith(resolve(configsDir, '..', 'models')) || /^[\w.-]+\/[\w.-]+(:[\w.-]+)?$/.test(model)).toBe(true);
   });
 
@@ -58,7 +63,7 @@ describe('example configs', () => {
     expect(caches[2]!.routes).toContainEqual({ systemContains: 'You are naming a coding session' });
     expect(caches[2]!.routes).toContainEqual({ model: '*haiku*' });
     // Hot restarts on, resolved against the config's folder.
-    expect(loadConfigFile(join(configsDir, 'claude-code.toml'), {}).cacheDir).toBe(join(configsDir, '..', 'cache'));
+    expect(loadConfigFile(join(configsDir, 'claude-code.toml'), {}).server!.cacheDir).toBe(join(configsDir, '..', 'cache'));
   });
 
   it('openai-agents.toml splits n_ctx_total by share across slots', () => {
@@ -72,7 +77,7 @@ describe('example configs', () => {
 });
 
 describe('loadConfigFile', () => {
-  it('maps every section onto ServeOptions', () => {
+  it('maps every section onto the Config', () => {
     const file = write(
       'full.toml',
       `[server]
@@ -99,47 +104,54 @@ chat_format = "hermes"
 reasoning_format = "none"
 `,
     );
-    expect(loadConfigFile(file, {})).toEqual({
-      host: '0.0.0.0',
-      port: 9000,
-      apiKey: 'secret',
-      cors: 'http://a.example,http://b.example',
-      debug: true,
-      debugDir: join(tmp, 'traces'),
-      logLevel: 'debug',
-      queueSize: 5,
-      shutdownGraceMs: 100,
-      model: 'model.gguf', // not beside the file: looked up as on the command line
-      nCtx: 4096,
-      nBatch: 256,
-      nUbatch: 128,
-      nThreads: 6,
-      flashAttn: false,
-      nGpuLayers: 20,
-      mmap: false,
-      chatTemplateFile: join(tmp, 'templates/t.jinja'),
-      chatFormat: 'hermes',
-      reasoningFormat: 'none',
+    expect(buildConfig(loadConfigFile(file, {}))).toEqual({
+      server: {
+        host: '0.0.0.0',
+        port: 9000,
+        apiKey: 'secret',
+        allowRemoteWithoutKey: false,
+        corsOrigins: ['http://a.example', 'http://b.example'],
+        debug: true,
+        debugDir: join(tmp, 'traces'),
+        logLevel: 'debug',
+        cacheSaveIdleSeconds: 60,
+        shutdownGraceMs: 100,
+      },
+      model: {
+        path: 'model.gguf', // not beside the file: looked up as on the command line
+        pull: false,
+        batchSize: 256,
+        ubatchSize: 128,
+        threads: 6,
+        flashAttention: false,
+        gpuLayers: 20,
+        mmap: false,
+        chatTemplateFile: join(tmp, 'templates/t.jinja'),
+        chatFormat: 'hermes',
+        reasoningFormat: 'none',
+      },
+      // No [[cache]]: one cache of the default slots, [model].n_ctx each, [server].queue_size waiting.
+      caches: [{ name: 'default', slots: 4, contextSize: 4096, queueSize: 5, routes: [], default: true }],
     });
   });
 
   it('resolves relative paths against the config file folder', () => {
     writeFileSync(join(tmp, 'beside.gguf'), 'GGUF');
     const beside = loadConfigFile(write('beside.toml', '[model]\npath = "beside.gguf"\n'), {});
-    expect(beside.model).toBe(join(tmp, 'beside.gguf'));
+    expect(beside.model!.path).toBe(join(tmp, 'beside.gguf'));
     const dotted = loadConfigFile(write('dotted.toml', '[model]\npath = "../elsewhere/m.gguf"\n'), {});
-    expect(dotted.model).toBe(resolve(tmp, '../elsewhere/m.gguf'));
+    expect(dotted.model!.path).toBe(resolve(tmp, '../elsewhere/m.gguf'));
     const repo = loadConfigFile(write('repo.toml', '[model]\npath = "Qwen/Qwen3-4B-GGUF"\n'), {});
-    expect(repo.model).toBe('Qwen/Qwen3-4B-GGUF');
+    expect(repo.model!.path).toBe('Qwen/Qwen3-4B-GGUF');
   });
 
   it('reads the API key from api_key_env, and from LLAMA_BRIDGE_API_KEY by default', () => {
     const named = write('env.toml', '[server]\napi_key_env = "MY_KEY"\n');
-    expect(loadConfigFile(named, { MY_KEY: 'from-env' }).apiKey).toBe('from-env');
+    expect(loadConfigFile(named, { MY_KEY: 'from-env' }).server!.apiKey).toBe('from-env');
     expect(() => loadConfigFile(named, {})).toThrow(/server\.api_key_env: environment variable MY_KEY is not set/);
     const none = write('none.toml', '[server]\nport = 1\n');
-    expect(loadConfigFile(none, { LLAMA_BRIDGE_API_KEY: 'default' }).apiKey).toBe('default');
-    expect(loadConfigFile(none, {}).apiKey).toBeUndefined();
+    expect(loadConfigFile(none, { LLAMA_BRIDGE_API_KEY: 'default' }).server!.apiKey).toBe('default');
+    expect(loadConfigFile(none, {}).server!.apiKey).toBeUndefined();
   });
 
   it('builds caches: n_ctx per slot, [model].n_ctx by default, a lone cache is the default', () => {
@@ -168,7 +180,7 @@ system_fingerprint = "ABC123"
       ),
       {},
     );
-    expect(routed.parallel).toBe(3);
+    expect(totalSlots(buildConfig({ ...routed, model: { path: 'm.gguf' } }))).toBe(3);
     expect(routed.queueSize).toBe(7);
     expect(routed.caches).toEqual([
       { name: 'a', slots: 1, contextSize: 0, queueSize: 7, routes: [], default: true },

@@ -1,5 +1,6 @@
 // `serve --config <file.toml>`: read the file, validate it (errors name the key and its line),
-// and turn it into ServeOptions. Relative paths resolve against the config file's folder.
+// and turn it into a ConfigInput (config.ts fills in the defaults). Relative paths resolve
+// against the config file's folder.
 //
 // Context sizes: a cache's `n_ctx` is tokens per slot (as --n-ctx). A cache may instead give
 // `share`, a fraction of `[model].n_ctx_total`, split evenly across its slots:
@@ -10,19 +11,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import type { ServeOptions } from '../cli/serve.js';
 import { FatalError } from '../errors.js';
-import type { CacheSpec, RouteRule } from '../routing/types.js';
+import type { RoutedCache, RouteRule } from '../routing/types.js';
+import { API_KEY_ENV, DEFAULTS, type ConfigInput } from './config.js';
 import { formatKeyPath, KeyLines } from './locate.js';
 import { configSchema, type ConfigFile } from './schema.js';
 
-/** The ServeOptions a config file sets; the caller fills the rest from DEFAULT_SERVE_OPTIONS. */
-export type ConfigServeOptions = Partial<Omit<ServeOptions, 'mock' | 'mockScript'>> & Pick<ServeOptions, 'logLevel'>;
-
-/** The API key's environment variable when the file names none (as the --api-key flag). */
-export const DEFAULT_API_KEY_ENV = 'LLAMA_BRIDGE_API_KEY';
-
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConfigServeOptions {
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConfigInput {
   const path = resolve(file);
   let source: string;
   try {
@@ -30,7 +25,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   } catch (error) {
     throw new FatalError(`Could not read config file ${file}: ${(error as Error).message}`);
   }
-  return configToServeOptions(parseConfig(source, file), dirname(path), env, file);
+  return configToInput(parseConfig(source, file), dirname(path), env, file);
 }
 
 /** Parse and validate TOML text; `file` is only used in messages. */
@@ -70,47 +65,44 @@ function suggestSection(path: (string | number)[], key: string): string {
   return ['server', 'model', 'cache'].includes(key) ? '' : ' (top-level sections are [server], [model] and [[cache]])';
 }
 
-export function configToServeOptions(config: ConfigFile, configDir: string, env: NodeJS.ProcessEnv = process.env, file = 'config'): ConfigServeOptions {
+export function configToInput(config: ConfigFile, configDir: string, env: NodeJS.ProcessEnv = process.env, file = 'config'): ConfigInput {
   const server = config.server ?? {};
   const model = config.model ?? {};
-  const relative = (path: string) => (isAbsolute(path) ? path : resolve(configDir, path));
-  const options: ConfigServeOptions = {
-    logLevel: server.log_level ?? (server.debug ? 'debug' : 'info'),
+  const relative = (path: string | undefined) => (path === undefined ? undefined : isAbsolute(path) ? path : resolve(configDir, path));
+  const input: ConfigInput = {
+    server: withoutUndefined({
+      host: server.host,
+      port: server.port,
+      apiKey: apiKeyOf(server, env, file),
+      allowRemoteWithoutKey: server.allow_remote_without_key,
+      corsOrigins: server.cors,
+      logLevel: server.log_level,
+      debug: server.debug,
+      debugDir: relative(server.debug_dir),
+      cacheDir: relative(server.cache_dir),
+      cacheSaveIdleSeconds: server.cache_save_idle,
+      shutdownGraceMs: server.shutdown_grace_ms,
+    }),
+    model: withoutUndefined({
+      path: model.path === undefined ? undefined : modelPathOf(model.path, configDir),
+      batchSize: model.n_batch,
+      ubatchSize: model.n_ubatch,
+      threads: model.threads,
+      flashAttention: model.flash_attn,
+      gpuLayers: model.gpu_layers,
+      mmap: model.mmap,
+      chatTemplateFile: relative(model.chat_template_file),
+      chatFormat: model.chat_format,
+      reasoningFormat: model.reasoning_format,
+    }),
+    ...withoutUndefined({ nCtx: model.n_ctx, queueSize: server.queue_size }),
   };
-  const set = <K extends keyof ConfigServeOptions>(key: K, value: ConfigServeOptions[K] | undefined) => {
-    if (value !== undefined) options[key] = value;
-  };
+  if (config.cache && config.cache.length > 0) input.caches = cachesOf(config);
+  return input;
+}
 
-  set('host', server.host);
-  set('port', server.port);
-  set('apiKey', apiKeyOf(server, env, file));
-  set('allowRemoteWithoutKey', server.allow_remote_without_key);
-  set('cors', server.cors?.join(','));
-  set('debug', server.debug);
-  set('debugDir', server.debug_dir !== undefined ? relative(server.debug_dir) : undefined);
-  set('cacheDir', server.cache_dir !== undefined ? relative(server.cache_dir) : undefined);
-  set('cacheSaveIdle', server.cache_save_idle);
-  set('queueSize', server.queue_size);
-  set('shutdownGraceMs', server.shutdown_grace_ms);
-
-  if (model.path !== undefined) set('model', modelPathOf(model.path, configDir));
-  set('nCtx', model.n_ctx);
-  set('nBatch', model.n_batch);
-  set('nUbatch', model.n_ubatch);
-  set('nThreads', model.threads);
-  set('flashAttn', model.flash_attn);
-  set('nGpuLayers', model.gpu_layers);
-  set('mmap', model.mmap);
-  set('chatTemplateFile', model.chat_template_file !== undefined ? relative(model.chat_template_file) : undefined);
-  set('chatFormat', model.chat_format);
-  set('reasoningFormat', model.reasoning_format);
-
-  if (config.cache && config.cache.length > 0) {
-    const caches = cachesOf(config);
-    options.caches = caches;
-    options.parallel = caches.reduce((sum, cache) => sum + cache.slots, 0);
-  }
-  return options;
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /**
@@ -132,16 +124,16 @@ function apiKeyOf(server: NonNullable<ConfigFile['server']>, env: NodeJS.Process
     if (!key) throw new FatalError(`${file}: server.api_key_env: environment variable ${server.api_key_env} is not set (or empty)`);
     return key;
   }
-  return env[DEFAULT_API_KEY_ENV] || undefined;
+  return env[API_KEY_ENV] || undefined;
 }
 
-function cachesOf(config: ConfigFile): CacheSpec[] {
+function cachesOf(config: ConfigFile): RoutedCache[] {
   const entries = config.cache ?? [];
   const model = config.model ?? {};
-  const queueSize = config.server?.queue_size ?? 64;
-  return entries.map((cache): CacheSpec => {
+  const queueSize = config.server?.queue_size ?? DEFAULTS.queueSize;
+  return entries.map((cache): RoutedCache => {
     const contextSize =
-      cache.n_ctx ?? (cache.share !== undefined ? Math.floor((model.n_ctx_total! * cache.share) / cache.slots) : (model.n_ctx ?? 0));
+      cache.n_ctx ?? (cache.share !== undefined ? Math.floor((model.n_ctx_total! * cache.share) / cache.slots) : (model.n_ctx ?? DEFAULTS.nCtx));
     return {
       name: cache.name,
       slots: cache.slots,
@@ -161,18 +153,4 @@ function routeOf(rule: NonNullable<NonNullable<ConfigFile['cache']>[number]['rou
     ...(rule.system_contains !== undefined ? { systemContains: rule.system_contains } : {}),
     ...(rule.system_fingerprint !== undefined ? { systemFingerprint: rule.system_fingerprint.toLowerCase() } : {}),
   };
-}
-
-/** Serve options that a config file replaces: passing them on the command line with --config is ignored. */
-export const CONFIG_REPLACES = [
-  'model', 'host', 'port', 'apiKey', 'allowRemoteWithoutKey', 'cors', 'nCtx', 'nBatch', 'nUbatch', 'nThreads', 'flashAttn',
-  'nGpuLayers', 'parallel', 'queueSize', 'chatTemplateFile', 'chatFormat', 'reasoningFormat', 'mmap', 'logLevel', 'debug',
-  'debugDir', 'cacheDir', 'cacheSaveIdle', 'shutdownGraceMs',
-] as const;
-
-/** The one warning for command-line flags that --config overrides, or undefined when there are none. */
-export function ignoredFlagsWarning(isFromCli: (option: string) => boolean, flagOf: (option: string) => string): string | undefined {
-  const ignored = CONFIG_REPLACES.filter((option) => isFromCli(option)).map(flagOf);
-  if (ignored.length === 0) return undefined;
-  return `--config given: ignoring ${ignored.join(', ')} from the command line (set ${ignored.length === 1 ? 'it' : 'them'} in the config file instead)`;
 }

@@ -10,7 +10,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GenerationTrace, PromptInfo } from '../chat/types.js';
-import { parseSse } from '../http/sse.js';
+import { parseSse } from './sse-events.js';
 
 /** Header names whose values are credentials, or may carry them. */
 const SECRET_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|cookie|set-cookie)$|token|secret|key|auth/i;

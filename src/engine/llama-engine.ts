@@ -19,23 +19,19 @@ import {
 } from 'node-llama-cpp';
 import { basename } from 'node:path';
 import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
+import { ContextCreationError } from './errors.js';
 import type { Logger } from '../log.js';
-import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.js';
-import type { CacheSpec } from '../routing/types.js';
+import { defaultCacheOf, validateCaches } from './caches.js';
 import { lastTokens, resolveSampling } from './sampling.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { CacheSet } from './cache-set.js';
 import { CacheStore, type SavedSlot } from './cache-store.js';
 import { GeneratedOutput } from './generated-output.js';
 import { BatchGathering } from './batch-gathering.js';
-import type { CacheInfo, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
+import type { CacheInfo, CacheSpec, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
   modelPath: string;
-  /** Tokens one slot can hold; 0 = the model's training context, capped to what memory allows. */
-  contextSize: number;
-  /** Number of slots (parallel sequences). */
-  parallel: number;
   /** Logical batch size: most prompt tokens submitted per decode call. */
   batchSize?: number;
   /** Physical batch size. node-llama-cpp decodes with n_ubatch = n_batch, so the smaller of the two is used for both. */
@@ -45,13 +41,8 @@ export interface LlamaEngineOptions {
   /** Layers to offload to the GPU: a count, 'max', or 'auto' (all that fit). */
   gpuLayers?: number | 'auto' | 'max';
   useMmap?: boolean;
-  /** Requests allowed to wait when all slots are busy. */
-  maxQueue: number;
-  /**
-   * Separate KV caches, each its own context, slots and queue (`routes` are the router's
-   * business). Default: one cache `default` of `parallel` slots × `contextSize`, queue `maxQueue`.
-   */
-  caches?: CacheSpec[];
+  /** The KV caches: each its own context, slots and queue (one, for a server without routing). */
+  caches: CacheSpec[];
   logger: Logger;
   /**
    * Save the slots' KV caches here when the engine closes and restore them when it loads
@@ -103,8 +94,7 @@ export class LlamaEngine implements Engine {
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
     const { logger } = options;
-    const configured = options.caches !== undefined && options.caches.length > 0;
-    const specs = configured ? options.caches! : [singleCache(options.parallel, options.contextSize, options.maxQueue)];
+    const specs = options.caches;
     validateCaches(specs);
     // llama.cpp explains load failures only in its log; keep the last error line for our message.
     let lastNativeError = '';
@@ -154,13 +144,7 @@ export class LlamaEngine implements Engine {
         for (const cache of caches) await cache.context.dispose().catch(() => undefined);
         await model.dispose().catch(() => undefined);
         await llama.dispose().catch(() => undefined);
-        const size = `${spec.contextSize || 'auto'} tokens × ${spec.slots} slots`;
-        throw new FatalError(
-          configured
-            ? `Could not create cache "${spec.name}" (a context of ${size}): ${messageOf(error)}. Give this cache a smaller contextSize or fewer slots${caches.length ? `; the caches before it (${caches.map((cache) => cache.name).join(', ')}) already hold their memory` : ''}.`
-            : `Could not create a context of ${size}: ${messageOf(error)}. Try a smaller --n-ctx or fewer --parallel slots.`,
-          { cause: error },
-        );
+        throw new ContextCreationError({ cache: spec.name, contextSize: spec.contextSize, slots: spec.slots, holding: caches.map((cache) => cache.name), reason: messageOf(error) }, error);
       }
       const slots: Slot[] = [];
       for (let id = 0; id < spec.slots; id++) {

@@ -7,12 +7,12 @@ import type { ChatRequest, GenerationEvent } from '../chat/types.js';
 import { ApiError, ContextOverflowError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { Router } from '../routing/router.js';
-import type { CacheSpec } from '../routing/types.js';
 import { slotsReport } from '../http/slots.js';
 import { MockEngine } from './mock-engine.js';
 import type { CompletionEvent } from './types.js';
+import type { RoutedCache } from '../routing/types.js';
 
-const CACHES: CacheSpec[] = [
+const CACHES: RoutedCache[] = [
   { name: 'main', slots: 1, contextSize: 0, queueSize: 4, routes: [], default: true },
   { name: 'background', slots: 2, contextSize: 50, queueSize: 0, routes: [{ model: '*haiku*' }] },
 ];

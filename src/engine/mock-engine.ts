@@ -13,12 +13,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
-import { defaultCacheOf, singleCache, validateCaches } from '../routing/caches.js';
-import type { CacheSpec } from '../routing/types.js';
+import { defaultCacheOf, singleCache, validateCaches } from './caches.js';
 import { CacheSet } from './cache-set.js';
 import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { StopDetector } from './stop-detector.js';
-import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
+import type { CacheSpec, CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
 
 const scriptSchema = z.strictObject({
   tokenDelayMs: z.number().int().min(0).max(10_000).default(0),

@@ -1,7 +1,7 @@
 // Request sampling options → what node-llama-cpp's evaluate() takes, with llama-server's
 // defaults for anything the client left out (a llama.cpp user expects the same output).
 
-import type { SamplingOptions } from '../chat/types.js';
+import type { SamplingOptions } from './types.js';
 
 export const DEFAULT_SAMPLING = {
   temperature: 0.8,

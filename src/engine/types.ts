@@ -2,10 +2,40 @@
 // Implementations: LlamaEngine (node-llama-cpp, the only importer of the native
 // binding) and MockEngine (scripted output, no model).
 
-import type { SamplingOptions, StopReason } from '../chat/types.js';
 import type { ThinkingMarkers, Trigger } from './steering.js';
 
 export type { ThinkingMarkers, Trigger } from './steering.js';
+
+/** Sampling parameters of one request; unset fields take llama-server's defaults (sampling.ts). */
+export interface SamplingOptions {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  repeatPenalty?: number;
+}
+
+/** Why the engine stopped generating. */
+export type CompletionStop = 'end' | 'max_tokens' | 'stop_sequence';
+
+/**
+ * One KV cache: a set of slots (sequences) of one size with its own queue. Which requests go to
+ * which cache is the router's business (routing/), not the engine's.
+ */
+export interface CacheSpec {
+  name: string;
+  /** Conversations this cache holds at once (its slots: KV sequences, each `contextSize` tokens). */
+  slots: number;
+  /** Tokens per slot; 0 = the model's training context, capped to memory. */
+  contextSize: number;
+  /** Requests that may wait for one of this cache's slots before the server answers overloaded. */
+  queueSize: number;
+  /** Serves requests that name no cache. Exactly one cache is the default (or the first, if none says so). */
+  default?: boolean;
+}
 
 export interface ModelInfo {
   /** Display name, e.g. the GGUF file name without extension. */
@@ -90,7 +120,7 @@ export type CompletionEvent =
   | { type: 'accepted'; promptTokens: number; cachedTokens: number; cache: string; slot: number }
   /** A piece of generated text. Stop strings are already held back and cut out. */
   | { type: 'text'; text: string }
-  | { type: 'done'; stop: Exclude<StopReason, 'tool_calls'>; stopSequence?: string; usage: CompletionUsage };
+  | { type: 'done'; stop: CompletionStop; stopSequence?: string; usage: CompletionUsage };
 
 export interface SlotStatus {
   /** The cache the slot belongs to. */

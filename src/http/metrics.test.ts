@@ -4,7 +4,7 @@ import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { MockEngine } from '../engine/mock-engine.js';
 import { silentLogger } from '../log.js';
-import { createApp, ServerState } from './app.js';
+import { createApp, ServerState } from '../server/app.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -228,26 +228,3 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
 }
-
-/** SSE text (a whole stream as written) → events (`event` name if any, `data` parsed as JSON when it is JSON); comments dropped. */
-export function parseSse(text: string): { event?: string; data: unknown }[] {
-  const events: { event?: string; data: unknown }[] = [];
-  for (const frame of text.split(/\n\n/)) {
-    let name: string | undefined;
-    const data: string[] = [];
-    for (const line of frame.split('\n')) {
-      if (line.startsWith('event:')) name = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    if (data.length === 0) continue;
-    const joined = data.join('\n');
-    let parsed: unknown = joined;
-    try {
-      parsed = JSON.parse(joined);
-    } catch {
-      // `[DONE]` and other plain data stay text.
-    }
-    events.push({ ...(name !== undefined ? { event: name } : {}), data: parsed });
-  }
-  return events;
-}

@@ -4,9 +4,9 @@ import { FatalError } from '../errors.js';
 import { globToRegExp } from './glob.js';
 import { routingHeaders } from './headers.js';
 import { Router } from './router.js';
-import type { CacheSpec, RouteInput } from './types.js';
+import type { RoutedCache, RouteInput } from './types.js';
 
-function cache(name: string, routes: CacheSpec['routes'] = [], extra: Partial<CacheSpec> = {}): CacheSpec {
+function cache(name: string, routes: RoutedCache['routes'] = [], extra: Partial<RoutedCache> = {}): RoutedCache {
   return { name, slots: 1, contextSize: 0, queueSize: 4, routes, ...extra };
 }
 

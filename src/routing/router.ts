@@ -5,9 +5,9 @@
 
 import { createHash } from 'node:crypto';
 import { FatalError } from '../errors.js';
-import { defaultCacheOf, validateCaches } from './caches.js';
+import { defaultCacheOf, validateCaches } from '../engine/caches.js';
 import { globToRegExp } from './glob.js';
-import type { CacheSpec, RouteInput, RouteRule } from './types.js';
+import type { RoutedCache, RouteInput, RouteRule } from './types.js';
 
 export interface RouteDecision {
   cache: string;
@@ -24,7 +24,7 @@ export class Router {
   readonly defaultCache: string;
   private readonly rules: { cache: string; rule: CompiledRule }[] = [];
 
-  constructor(readonly specs: readonly CacheSpec[]) {
+  constructor(readonly specs: readonly RoutedCache[]) {
     validateCaches(specs);
     this.defaultCache = defaultCacheOf(specs).name;
     for (const spec of specs) {

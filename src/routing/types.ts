@@ -2,6 +2,8 @@
 // each request to one of them, so an agent's main conversation, its subagents and its
 // background requests do not evict each other's cached prompts.
 
+import type { CacheSpec } from '../engine/types.js';
+
 /** When a request goes to a cache. Every field given must match; a rule with none matches all. */
 export interface RouteRule {
   /** Glob on the requested model name, e.g. `claude-*haiku*` (`*` matches anything, `?` one character). */
@@ -14,18 +16,10 @@ export interface RouteRule {
   systemFingerprint?: string;
 }
 
-export interface CacheSpec {
-  name: string;
-  /** Conversations this cache holds at once (its slots: KV sequences, each `contextSize` tokens). */
-  slots: number;
-  /** Tokens per slot; 0 = the model's training context, capped to memory. */
-  contextSize: number;
-  /** Requests that may wait for one of this cache's slots before the server answers overloaded. */
-  queueSize: number;
+/** A cache as configured: the engine's cache, and the rules that send requests to it. */
+export interface RoutedCache extends CacheSpec {
   /** Requests matching any rule come here; the first cache (in order) with a matching rule wins. */
   routes: RouteRule[];
-  /** Takes whatever matches no rule. Exactly one cache is the default. */
-  default?: boolean;
 }
 
 /** What routing looks at. */

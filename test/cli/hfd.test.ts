@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadRepo, type DownloadOptions } from '../../src/hfd/download.js';
-import { createProgressReporter, silentReporter } from '../../src/hfd/progress.js';
-import { resolveOrPullModel } from '../../src/hfd/pull.js';
+import { downloadRepo, type DownloadOptions } from '../../src/hub/download.js';
+import { createProgressReporter, silentReporter } from '../../src/hub/progress.js';
+import { resolveOrPullModel } from '../../src/hub/pull.js';
 import { bytes, startFakeHub, type FakeHub } from '../fixtures/fake-hub.js';
 
 let hub: FakeHub;

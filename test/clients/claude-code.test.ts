@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/cli/serve.js';
+import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';

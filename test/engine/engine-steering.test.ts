@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { singleCache } from '../../src/engine/caches.js';
 import { LlamaEngine } from '../../src/engine/llama-engine.js';
 import type { CompletionEvent, CompletionRequest } from '../../src/engine/types.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
@@ -30,7 +31,7 @@ async function loadScripted(script: string): Promise<LlamaEngine> {
     startAfter: PROMPT_END,
     memory: 2,
   });
-  return LlamaEngine.load({ modelPath: model.path, contextSize: 512, parallel: 1, maxQueue: 4, threads: 1, logger });
+  return LlamaEngine.load({ modelPath: model.path, caches: [singleCache(1, 512, 4)], threads: 1, logger });
 }
 
 describe('lazy grammar', () => {

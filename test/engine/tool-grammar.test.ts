@@ -11,6 +11,7 @@ import type { FamilyId } from '../../src/chat/parsers/types.js';
 import { jsonStringExcluding } from '../../src/chat/tool-grammar/gbnf.js';
 import { buildToolCallGrammar, type MistralSyntax, textExcluding, type ToolCallGrammar } from '../../src/chat/tool-grammar/index.js';
 import type { ToolDefinition } from '../../src/chat/types.js';
+import { singleCache } from '../../src/engine/caches.js';
 import { LlamaEngine } from '../../src/engine/llama-engine.js';
 import type { CompletionUsage } from '../../src/engine/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -100,7 +101,7 @@ describe('tool-call grammars on a random-weights model', () => {
 
   beforeAll(async () => {
     const model = await makeRandomModel();
-    engine = await LlamaEngine.load({ modelPath: model.path, contextSize: 1024, parallel: 1, threads: 1, maxQueue: 4, logger: silentLogger });
+    engine = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(1, 1024, 4)], threads: 1, logger: silentLogger });
   });
   afterAll(async () => {
     await engine?.close();
@@ -189,7 +190,7 @@ describe('special tokens under a grammar (scripted model, real qwen2 vocabulary)
     // Qwen2.5's `<tool_call>`, `<|python_tag|>` or Kimi's `<|tool_call_begin|>`. Greedy decoding
     // emits it (one token), then `<|im_end|>` (end of generation).
     const model = await makeScriptedModel({ vocab: { gguf: vocabPath('qwen2') }, script: '<|im_start|>', startAfter: PROMPT, spelling: 'canonical' });
-    engine = await LlamaEngine.load({ modelPath: model.path, contextSize: 256, parallel: 1, threads: 1, maxQueue: 4, logger: silentLogger });
+    engine = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(1, 256, 4)], threads: 1, logger: silentLogger });
   });
   afterAll(async () => {
     await engine?.close();
@@ -236,7 +237,7 @@ describe('free text that excludes closing markup, under llama.cpp (context-scrip
 
   async function outputs(script: string, constrainedBy = grammar): Promise<{ free: string; constrained: string }> {
     const model = await makeContextScriptedModel({ script, memory: 3 });
-    const engine = await LlamaEngine.load({ modelPath: model.path, contextSize: 256, parallel: 1, threads: 1, maxQueue: 4, logger: silentLogger });
+    const engine = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(1, 256, 4)], threads: 1, logger: silentLogger });
     engines.push(engine);
     const run = async (constraint: string | undefined) => {
       let text = '';
@@ -303,7 +304,7 @@ describe('optional properties under the grammar (scripted models, real qwen2 voc
   /** The scripted model's output under the hermes grammar of `tools`, with and without it. */
   async function underGrammar(script: string, tools: ToolDefinition[]): Promise<{ free: string; constrained: string }> {
     const model = await makeScriptedModel({ vocab: { gguf: vocabPath('qwen2') }, script, memory: 4 });
-    const engine = await LlamaEngine.load({ modelPath: model.path, contextSize: 512, parallel: 1, threads: 1, maxQueue: 4, logger: silentLogger });
+    const engine = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(1, 512, 4)], threads: 1, logger: silentLogger });
     engines.push(engine);
     const grammar = await buildToolCallGrammar({ family: 'hermes', tools, parallel: false, jsonSchemaGrammar: (schema) => engine.jsonSchemaGrammar(schema) });
     expect(grammar!.unconstrained).toEqual([]);
@@ -341,7 +342,7 @@ describe('optional properties on a random-weights model', () => {
   let engine: LlamaEngine;
   beforeAll(async () => {
     const model = await makeRandomModel();
-    engine = await LlamaEngine.load({ modelPath: model.path, contextSize: 1024, parallel: 1, threads: 1, maxQueue: 4, logger: silentLogger });
+    engine = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(1, 1024, 4)], threads: 1, logger: silentLogger });
   });
   afterAll(async () => {
     await engine?.close();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/cli/serve.js';
+import type { RunningServer } from '../../src/server/start.js';
 import { startTestServer } from '../helpers/server.js';
 
 const API_KEY = 'sk-test-secret-4f9a8b7c';

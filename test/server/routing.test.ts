@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/cli/serve.js';
+import type { RunningServer } from '../../src/server/start.js';
 import type { SlotsWire } from '../../src/http/slots.js';
-import type { CacheSpec } from '../../src/routing/types.js';
+import type { RoutedCache } from '../../src/routing/types.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';
@@ -17,7 +17,7 @@ const API_KEY = 'routing-test-key';
 const SCRIPT = 'Hello there! How can I help you today?';
 const LOOP_SCRIPT = ' alpha beta gamma delta';
 
-function twoCaches(contextSize: number): CacheSpec[] {
+function twoCaches(contextSize: number): RoutedCache[] {
   return [
     { name: 'main', slots: 1, contextSize, queueSize: 4, routes: [], default: true },
     { name: 'background', slots: 1, contextSize, queueSize: 4, routes: [{ model: '*haiku*' }] },

@@ -13,7 +13,7 @@ import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatTemplate } from '../../src/chat/template.js';
-import type { RunningServer } from '../../src/cli/serve.js';
+import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';

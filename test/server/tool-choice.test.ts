@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/cli/serve.js';
+import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeRandomModel, makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';

@@ -5,10 +5,9 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ContextOverflowError } from '../../errors.js';
-import { createApp, ServerState } from '../../http/app.js';
+import { createApp, ServerState } from '../../server/app.js';
 import { anthropicRoutes, type AnthropicRoutesDeps } from './routes.js';
-import { events, fakeChat, normaliseIds, TEXT_EVENTS, type FakeChat } from './test-fakes.js';
-import type { Script } from '../openai/test-fakes.js';
+import { events, fakeChat, normaliseIds, TEXT_EVENTS, type FakeChat, type Script } from './test-fakes.js';
 
 const apps: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {

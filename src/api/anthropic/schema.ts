@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
-import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../zod-issues.js';
+import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../../http/zod-issues.js';
 
 const JsonObject = z.record(z.string(), z.unknown());
 

@@ -1,9 +1,9 @@
 // Test helpers for the Anthropic layer: scripted event lists beyond the shared ones in
-// ../openai/test-fakes.ts, and id normalisation for golden SSE files. Not imported by production code.
+// ../../chat/test-fakes.ts, and id normalisation for golden SSE files. Not imported by production code.
 
 import type { GenerationEvent, Usage } from '../../chat/types.js';
 
-export { events, fakeChat, TEXT_EVENTS, TOOL_EVENTS, USAGE, type FakeChat } from '../openai/test-fakes.js';
+export { events, fakeChat, TEXT_EVENTS, TOOL_EVENTS, USAGE, type FakeChat, type Script } from '../../chat/test-fakes.js';
 
 const USAGE_SMALL: Usage = { promptTokens: 20, cachedTokens: 5, completionTokens: 4 };
 

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ApiError, ContextOverflowError } from '../../errors.js';
+import { modelsRoutes } from '../models.js';
 import { openaiRoutes } from './routes.js';
 import { events, fakeChat, parseSse, TEXT_EVENTS, TOOL_EVENTS, type FakeChat, type Script } from './test-fakes.js';
 
@@ -16,6 +17,7 @@ async function build(script: Script, options: { bodyLimit?: number } = {}): Prom
   const chat = fakeChat(script);
   app = Fastify({ logger: false, ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
   await app.register(openaiRoutes({ chat, newId: () => 'test123', now: () => 1_700_000_123, pingIntervalMs: 0 }));
+  await app.register(modelsRoutes({ chat }));
   await app.ready();
   return { app, chat };
 }

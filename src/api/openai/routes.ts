@@ -1,4 +1,4 @@
-// OpenAI-compatible routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/:id.
+// OpenAI-compatible routes: POST /v1/chat/completions (GET /v1/models is shared: ../models.ts).
 // Thin: validate → ChatRequest → ChatService → converter → JSON or SSE.
 // Every error on these routes leaves in OpenAI's envelope (plugin-level error handler).
 
@@ -9,16 +9,13 @@ import type { ChatService } from '../../chat/service.js';
 import { ApiError } from '../../errors.js';
 import { abandon, answerUnlessClientLeaves, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
-import { anthropicErrorBody } from '../anthropic/errors.js';
-import { anthropicModel, anthropicModelList, wantsAnthropic } from '../anthropic/models.js';
-import type { ModelInfoWire, ModelListWire } from '../anthropic/wire.js';
 import { completionId } from './common.js';
 import { toOpenAIError } from './errors.js';
 import { toChatRequest } from './request.js';
 import { collectChatCompletion } from './response.js';
 import { parseChatCompletionBody } from './schema.js';
 import { ChatCompletionChunker } from './stream.js';
-import type { ModelList, ModelObject, ResponseMeta } from './wire.js';
+import type { ResponseMeta } from './wire.js';
 
 export interface OpenAIRoutesDeps {
   chat: ChatService;
@@ -30,7 +27,6 @@ export interface OpenAIRoutesDeps {
   now?(): number;
 }
 
-const OWNER = 'llama-bridge';
 const DEFAULT_PING_MS = 15_000;
 
 export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
@@ -43,25 +39,6 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
       if (mapped.unexpected) request.log.error({ err }, 'chat completions request failed');
       if (reply.sent || reply.raw.headersSent) return;
       void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
-    });
-
-    // Anthropic clients (they always send `anthropic-version`) get Anthropic's list shape.
-    fastify.get('/v1/models', async (request): Promise<ModelList | ModelListWire> =>
-      wantsAnthropic(request.headers) ? anthropicModelList(deps.chat.info) : { object: 'list', data: [modelObject()] },
-    );
-
-    // Wildcard rather than `:id` so ids with a slash (`org/name`) still get an OpenAI-style 404.
-    fastify.get('/v1/models/*', async (request, reply): Promise<ModelObject | ModelInfoWire | FastifyReply> => {
-      const id = (request.params as { '*'?: string })['*'] ?? '';
-      const model = modelObject();
-      if (wantsAnthropic(request.headers)) {
-        if (id === model.id) return anthropicModel(deps.chat.info);
-        return reply.code(404).send(anthropicErrorBody(new ApiError('not_found', `model: ${id}`)));
-      }
-      if (id !== model.id) {
-        throw new ApiError('not_found', `The model '${id}' does not exist`, { param: 'model', code: 'model_not_found' });
-      }
-      return model;
     });
 
     fastify.post('/v1/chat/completions', async (request, reply) => {
@@ -96,11 +73,6 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
       await streamEvents(request, sse, events, first, chunker, pingMs);
       return reply;
     });
-
-    function modelObject(): ModelObject {
-      const info = deps.chat.info;
-      return { id: info.modelName, object: 'model', created: info.loadedAt, owned_by: OWNER };
-    }
   };
 }
 

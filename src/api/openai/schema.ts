@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
-import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../zod-issues.js';
+import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../../http/zod-issues.js';
 
 const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() });
 const ImageUrlPart = z.looseObject({

@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRequest, GenerationEvent } from '../../chat/types.js';
 import { ApiError } from '../../errors.js';
+import { modelsRoutes } from '../models.js';
 import { openaiRoutes } from './routes.js';
 import { events, fakeChat, TEXT_EVENTS, TOOL_EVENTS } from './test-fakes.js';
 
@@ -61,6 +62,7 @@ beforeAll(async () => {
   // count it as idle, so only a forced close ends it without waiting for its timeout.
   app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(openaiRoutes({ chat, newId: () => Math.random().toString(36).slice(2), pingIntervalMs: 0 }));
+  await app.register(modelsRoutes({ chat }));
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   baseURL = `${address}/v1`;
   client = new OpenAI({ baseURL, apiKey: 'x', maxRetries: 0 });

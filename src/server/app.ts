@@ -1,5 +1,6 @@
 // Assembles the HTTP server: Fastify with our body limit and logging, the security hooks
-// (API key, DNS-rebinding guard, CORS), health, and the API route plugins.
+// (API key, DNS-rebinding guard, CORS), health, status endpoints and the API route plugins.
+// The composition root's half that speaks HTTP (start.ts builds what it serves).
 
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -14,9 +15,10 @@ import { installDebugTraces } from '../debug/http.js';
 import type { DebugTraces } from '../debug/trace.js';
 import type { Engine } from '../engine/types.js';
 import { ApiError } from '../errors.js';
-import { Metrics } from './metrics.js';
-import { checkApiKey, isLoopbackHost, hostAllowed } from './security.js';
-import { registerSlots } from './slots.js';
+import { modelsRoutes } from '../api/models.js';
+import { Metrics } from '../http/metrics.js';
+import { checkApiKey, isLoopbackHost, hostAllowed } from '../http/security.js';
+import { registerSlots } from '../http/slots.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -119,6 +121,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));
   await app.register(anthropicRoutes({ chat }));
+  await app.register(modelsRoutes({ chat }));
 
   app.setNotFoundHandler(async (request) => {
     throw new ApiError('not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`);

@@ -4,7 +4,7 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { FatalError } from '../errors.js';
-import { hfdCommand, parseModelRef, selectModelFiles, type ModelRef } from '../hfd/model-ref.js';
+import { hfdCommand, parseModelRef, selectModelFiles, type ModelRef } from './model-ref.js';
 
 const SPLIT_PART = /-(\d{5})-of-(\d{5})\.gguf$/i;
 

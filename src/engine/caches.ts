@@ -1,5 +1,5 @@
-// Checks a list of cache specs and names the default one. Shared by the router (which cache a
-// request goes to) and the engines (which cache serves a request that names none).
+// Checks a list of cache specs and names the default one. Used by the engines (which cache
+// serves a request that names none), the router and the config (which check the same list).
 
 import { FatalError } from '../errors.js';
 import type { CacheSpec } from './types.js';
@@ -8,7 +8,7 @@ import type { CacheSpec } from './types.js';
 export const DEFAULT_CACHE_NAME = 'default';
 
 export function singleCache(slots: number, contextSize: number, queueSize: number): CacheSpec {
-  return { name: DEFAULT_CACHE_NAME, slots, contextSize, queueSize, routes: [], default: true };
+  return { name: DEFAULT_CACHE_NAME, slots, contextSize, queueSize, default: true };
 }
 
 /**
@@ -38,6 +38,6 @@ export function validateCaches(specs: readonly CacheSpec[]): void {
 }
 
 /** The default cache: the one marked `default`, else the first. Assumes `validateCaches` passed. */
-export function defaultCacheOf(specs: readonly CacheSpec[]): CacheSpec {
+export function defaultCacheOf<T extends CacheSpec>(specs: readonly T[]): T {
   return specs.find((spec) => spec.default) ?? specs[0]!;
 }

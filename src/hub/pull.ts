@@ -1,7 +1,7 @@
 // `serve --model <repo id> --pull`: download the model a reference names (only its GGUF file or
 // split parts) into models/<repo>/, then let the normal lookup find it.
 import { join, resolve } from 'node:path';
-import { resolveModelPath, type ResolveOptions } from '../engine/model-path.js';
+import { resolveModelPath, type ResolveOptions } from './model-path.js';
 import { downloadRepo, type DownloadOptions } from './download.js';
 import { parseModelRef, selectModelFiles } from './model-ref.js';
 import { createProgressReporter } from './progress.js';

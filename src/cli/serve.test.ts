@@ -1,0 +1,66 @@
+// `serve`'s flags and `--config` as the CLI parses them, down to the Config the server starts from.
+import { Command } from '@commander-js/extra-typings';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Config } from '../config/config.js';
+import { resolveServeConfig, type ServeFlags } from '../config/flags.js';
+import { rewriteLlamaFlags } from './llama-flags.js';
+import { registerServe } from './serve.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'llama-bridge-serve-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const config = join(tmp, 'c.toml');
+writeFileSync(config, '[server]\nport = 9100\n\n[model]\npath = "m.gguf"\nn_ctx = 2048\n\n[[cache]]\nname = "main"\nslots = 2\n');
+
+/** Parse `serve` arguments as the CLI does, returning what the action would serve with. */
+function parseServe(args: string[]): { config: Config; warnings: string[] } {
+  const program = new Command('llama-bridge').exitOverride();
+  registerServe(program);
+  let result: { config: Config; warnings: string[] } | undefined;
+  const serve = program.commands.find((command) => command.name() === 'serve')!;
+  serve.action(function (this: typeof serve) {
+    result = resolveServeConfig(this.opts() as ServeFlags, {
+      isFromCli: (name) => this.getOptionValueSource(name) === 'cli',
+      flagOf: (name) => this.options.find((option) => option.attributeName() === name)?.long ?? name,
+    });
+  });
+  program.parse(rewriteLlamaFlags(['serve', ...args]), { from: 'user' });
+  return result!;
+}
+
+describe('serve --config', () => {
+  it('takes settings from the file, with defaults for the rest and no warning', () => {
+    const { config: parsed, warnings } = parseServe(['--config', config]);
+    expect(warnings).toEqual([]);
+    expect(parsed.server).toMatchObject({ port: 9100, host: '127.0.0.1', logLevel: 'info' });
+    expect(parsed.model).toMatchObject({ batchSize: 512, path: 'm.gguf' });
+    expect(parsed.caches).toEqual([{ name: 'main', slots: 2, contextSize: 2048, queueSize: 64, routes: [], default: true }]);
+  });
+
+  it('ignores model and server flags given on the command line, with one warning naming each', () => {
+    const { config: parsed, warnings } = parseServe(['--config', config, '--port', '1234', '-c', '99', '-np', '8', '--no-mmap', '--mock']);
+    expect(parsed.server.port).toBe(9100);
+    expect(parsed.model.mmap).toBe(true);
+    expect(parsed.mock).toEqual({});
+    expect(parsed.caches).toMatchObject([{ slots: 2, contextSize: 2048 }]);
+    expect(warnings).toEqual(['--config given: ignoring --port, --n-ctx, --parallel, --no-mmap from the command line (set them in the config file instead)']);
+  });
+
+  it('leaves the flags alone without --config', () => {
+    const { config: parsed, warnings } = parseServe(['-m', 'x.gguf', '--port', '1234']);
+    expect(warnings).toEqual([]);
+    expect(parsed.model.path).toBe('x.gguf');
+    expect(parsed.server.port).toBe(1234);
+    // No [[cache]]: the single default cache of --parallel slots.
+    expect(parsed.caches).toEqual([{ name: 'default', slots: 4, contextSize: 0, queueSize: 64, routes: [], default: true }]);
+  });
+
+  it('needs [model].path unless --mock', () => {
+    const noModel = join(tmp, 'no-model.toml');
+    writeFileSync(noModel, '[server]\nport = 1\n');
+    expect(() => parseServe(['--config', noModel])).toThrow(/\[model\] path is missing/);
+    expect(parseServe(['--config', noModel, '--mock']).config.mock).toEqual({});
+  });
+});

@@ -1,0 +1,161 @@
+// The one validated Config every part of the server reads, and its defaults, in one place.
+// Flags (config/flags.ts) and TOML files (config/load.ts) both map into a ConfigInput;
+// `buildConfig` fills in the defaults and checks what spans several settings. `serve`, `cc`,
+// the tests and the bench all start from here, so a default changes in one line.
+
+import type { FamilyId } from '../chat/parsers/types.js';
+import { singleCache, validateCaches } from '../engine/caches.js';
+import { FatalError } from '../errors.js';
+import { isLoopbackHost } from '../http/security.js';
+import { Router } from '../routing/router.js';
+import type { RoutedCache } from '../routing/types.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const REASONING_FORMATS = ['auto', 'none'] as const;
+/** `auto`: thinking becomes reasoning (reasoning_content, thinking blocks); `none`: it stays in the text. */
+export type ReasoningFormat = (typeof REASONING_FORMATS)[number];
+
+export type GpuLayers = number | 'auto' | 'max';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Required on every request but /health and the client probes, when set. */
+  apiKey?: string;
+  /** Bind a non-loopback address without an API key (refused otherwise). */
+  allowRemoteWithoutKey: boolean;
+  /** Allowed CORS origins (`*` for any); empty: CORS off. */
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  /** Keep four snapshots per request under `debugDir`. */
+  debug: boolean;
+  debugDir: string;
+  /** Hot restarts: save the slots' KV caches here on shutdown and restore them at start. */
+  cacheDir?: string;
+  /** With `cacheDir`: also save changed caches after this many seconds without requests (0: on shutdown only). */
+  cacheSaveIdleSeconds: number;
+  /** On SIGINT/SIGTERM, how long in-flight requests may finish. */
+  shutdownGraceMs: number;
+}
+
+export interface ModelConfig {
+  /** As the user wrote it: a .gguf file, a folder, a path under models/, or a Hugging Face repo id. */
+  path?: string;
+  /** Download a repo id that is not under models/ yet. */
+  pull: boolean;
+  /** Most prompt tokens per decode call. */
+  batchSize: number;
+  /** Physical batch size; node-llama-cpp decodes with ubatch = batch, so the smaller one is used. */
+  ubatchSize?: number;
+  /** CPU threads; unset: every math core. */
+  threads?: number;
+  /** Unset: llama.cpp decides (auto). */
+  flashAttention?: boolean;
+  /** Unset: auto (all layers that fit). */
+  gpuLayers?: GpuLayers;
+  mmap: boolean;
+  /** A Jinja template used instead of the model's own. */
+  chatTemplateFile?: string;
+  /** Output syntax to parse; unset: detected from the chat template. */
+  chatFormat?: FamilyId;
+  reasoningFormat: ReasoningFormat;
+}
+
+export interface Config {
+  server: ServerConfig;
+  model: ModelConfig;
+  /** The KV caches, in order, with the rules that route requests to them; at least one, exactly one default. */
+  caches: RoutedCache[];
+  /** Serve scripted answers without a model (`--mock`); `script`: a JSON script file. */
+  mock?: { script?: string };
+}
+
+/** Where the API key is read from when neither `--api-key` nor the config file gives one. */
+export const API_KEY_ENV = 'LLAMA_BRIDGE_API_KEY';
+
+/** Every default, once. The CLI's help text and the config file's documentation show these. */
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  /** Context tokens per slot; 0 = the model's training context, capped to what memory allows. */
+  nCtx: 0,
+  /** Slots of the single cache a server without `[[cache]]` entries has. */
+  parallel: 4,
+  queueSize: 64,
+  batchSize: 512,
+  mmap: true,
+  reasoningFormat: 'auto' as ReasoningFormat,
+  logLevel: 'info' as LogLevel,
+  /** The log level `--debug` turns on unless one is given. */
+  debugLogLevel: 'debug' as LogLevel,
+  debugDir: 'logs',
+  cacheSaveIdleSeconds: 60,
+  shutdownGraceMs: 10_000,
+} as const;
+
+/** What flags or a config file say; anything left out takes its default. */
+export interface ConfigInput {
+  server?: Partial<ServerConfig>;
+  model?: Partial<ModelConfig>;
+  /** Without `caches`: the one cache's slots, tokens per slot and queue (`--parallel`, `--n-ctx`, `--queue-size`). */
+  parallel?: number;
+  nCtx?: number;
+  queueSize?: number;
+  /** Several caches with routing rules (`[[cache]]`); replaces the single cache. */
+  caches?: RoutedCache[];
+  mock?: { script?: string };
+}
+
+/** Defaults filled in and cross-setting rules checked; throws a FatalError naming the problem. */
+export function buildConfig(input: ConfigInput): Config {
+  const server = input.server ?? {};
+  const model = input.model ?? {};
+  const config: Config = {
+    server: {
+      host: server.host ?? DEFAULTS.host,
+      port: server.port ?? DEFAULTS.port,
+      ...(server.apiKey ? { apiKey: server.apiKey } : {}),
+      allowRemoteWithoutKey: server.allowRemoteWithoutKey ?? false,
+      corsOrigins: server.corsOrigins ?? [],
+      logLevel: server.logLevel ?? (server.debug ? DEFAULTS.debugLogLevel : DEFAULTS.logLevel),
+      debug: server.debug ?? false,
+      debugDir: server.debugDir ?? DEFAULTS.debugDir,
+      ...(server.cacheDir !== undefined ? { cacheDir: server.cacheDir } : {}),
+      cacheSaveIdleSeconds: server.cacheSaveIdleSeconds ?? DEFAULTS.cacheSaveIdleSeconds,
+      shutdownGraceMs: server.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,
+    },
+    model: {
+      ...withoutUndefined(model),
+      pull: model.pull ?? false,
+      batchSize: model.batchSize ?? DEFAULTS.batchSize,
+      mmap: model.mmap ?? DEFAULTS.mmap,
+      reasoningFormat: model.reasoningFormat ?? DEFAULTS.reasoningFormat,
+    },
+    caches: input.caches?.length
+      ? input.caches
+      : [{ ...singleCache(input.parallel ?? DEFAULTS.parallel, input.nCtx ?? DEFAULTS.nCtx, input.queueSize ?? DEFAULTS.queueSize), routes: [] }],
+    ...(input.mock ? { mock: input.mock } : {}),
+  };
+  validateCaches(config.caches);
+  // Compiles every routing rule: a bad glob or fingerprint fails here, before anything loads.
+  new Router(config.caches);
+  if (!config.mock && !config.model.path) throw new FatalError('Pass --model <file.gguf> (or --mock to serve without a model).');
+  const { host, apiKey, allowRemoteWithoutKey } = config.server;
+  if (!isLoopbackHost(host) && !apiKey && !allowRemoteWithoutKey) {
+    throw new FatalError(
+      `Refusing to listen on ${host} without an API key: anyone on the network could use the model. Pass --api-key <key>, or --allow-remote-without-key if that is what you want.`,
+    );
+  }
+  return config;
+}
+
+/** Slots over all caches. */
+export function totalSlots(config: Pick<Config, 'caches'>): number {
+  return config.caches.reduce((sum, cache) => sum + cache.slots, 0);
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
