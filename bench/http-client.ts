@@ -81,7 +81,14 @@ export async function streamChat(baseUrl: string, body: ChatBody, timeoutMs = 30
         done = true;
         continue;
       }
-      let chunk: any;
+      // A chunk of either server's stream (llama-server names reasoning `reasoning_content`, some servers `reasoning`).
+      let chunk: {
+        error?: unknown;
+        choices?: { delta?: { content?: string; reasoning_content?: string; reasoning?: string; tool_calls?: unknown[] }; finish_reason?: string | null }[];
+        usage?: Record<string, number>;
+        /** llama-server's own prefill/decode timings. */
+        timings?: Record<string, number>;
+      };
       try {
         chunk = JSON.parse(data);
       } catch {

@@ -28,6 +28,8 @@ export class Metrics {
   private cachedTotal = 0;
 
   constructor(private readonly sources: MetricsSources) {
+    // prom-client calls collect() with the metric as `this`; the metrics object is `self`.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     new Gauge({
       name: 'llama_bridge_prompt_cache_hit_ratio',

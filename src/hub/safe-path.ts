@@ -6,6 +6,7 @@ import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import { HubError } from './errors.js';
 
 // Control characters (U+0000–U+001F, U+007F) have no place in a file name.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = new RegExp('[\\u0000-\\u001f\\u007f]');
 
 /** Throws unless `path` is a plain relative path of normal segments separated by `/`. */

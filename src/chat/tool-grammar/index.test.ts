@@ -25,6 +25,7 @@ function expectWellFormed(rules: string, calls: string) {
   expect(defined).not.toContain('root');
   expect(defined).toContain(calls);
   // renameRules marks exactly the rule names; every marked name must be defined.
+  // eslint-disable-next-line no-control-regex -- \u0001 is the marker renameRules writes
   const referenced = [...renameRules(rules, '\u0001').matchAll(/\u0001([a-zA-Z0-9-]+)/g)].map((match) => match[1]!);
   for (const name of referenced) expect(defined, name).toContain(name);
 }
