@@ -22,9 +22,27 @@
 // the loop ends and releases the lock, handing them back (with a new dispatch, queued behind
 // the waiter) on the next turn. And our batch prioritization strategy puts the queued decodes
 // in sequence-id order. Only private members of node-llama-cpp are involved; `install` checks
-// their shape and otherwise leaves the context alone (slower, still correct).
+// the installed version and their shape, and otherwise leaves the context alone (slower, still
+// correct).
+//
+// Upgrading node-llama-cpp (package.json pins it exactly): private members can change meaning
+// without changing shape, so `install` also refuses any version but MEASURED_NODE_LLAMA_CPP.
+// Before raising that constant, measure again what the numbers above rest on:
+// - `UV_THREADPOOL_SIZE=1 npx tsx bench/probes/probe-streams.ts` (batches by sequences in them:
+//   4 : 127 with BatchGathering; also `--streams 1`, which it must not slow down);
+// - `npx tsx bench/probes/probe-server-streams.ts --reps 3` (4 streams and the late joiner's
+//   time to first token, against llama-server);
+// - `npx vitest run test/engine/batch-gathering.test.ts` (full batches in sequence-id order, the
+//   lock hand-over, and that node-llama-cpp alone still needs this);
+// and record them in docs/benchmarks.md ("Four streams").
 
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { BatchingOptions, BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem } from 'node-llama-cpp';
+
+/** The node-llama-cpp version whose private members this was written against and measured on. */
+export const MEASURED_NODE_LLAMA_CPP = '3.22.1';
 
 /** The private parts of node-llama-cpp this relies on (checked at install). */
 interface QueuedDecode {
@@ -68,10 +86,12 @@ export class BatchGathering {
   }
 
   /**
-   * Attach to a context (created with `batchingOptions()`) and its sequences; false when
-   * node-llama-cpp's internals are not what this was written against (the caller logs it).
+   * Attach to a context (created with `batchingOptions()`) and its sequences; false, leaving
+   * them alone, when node-llama-cpp is not the measured version (`version`: the installed one)
+   * or its internals are not what this was written against (the caller logs it).
    */
-  install(context: LlamaContext, sequences: readonly LlamaContextSequence[]): boolean {
+  install(context: LlamaContext, sequences: readonly LlamaContextSequence[], version = installedNodeLlamaCppVersion()): boolean {
+    if (version !== MEASURED_NODE_LLAMA_CPP) return false;
     const internals = context as unknown as Partial<ContextInternals>;
     if (!Array.isArray(internals._queuedDecodes) || typeof internals.dispatchPendingBatch !== 'function') return false;
     if (!sequences.every((sequence) => typeof (sequence as unknown as Partial<SequenceInternals>)._takeIntervalCheckpointIfNeededAfterBatch === 'function')) return false;
@@ -136,6 +156,32 @@ export class BatchGathering {
   /** Every evaluating sequence has its next decode queued (only evaluating sequences queue decodes). */
   private allQueued(context: ContextInternals): boolean {
     return new Set(context._queuedDecodes.map((decode) => decode.sequenceId)).size >= this.evaluating.size;
+  }
+}
+
+let installedVersion: string | undefined;
+
+/**
+ * The version of the node-llama-cpp this process loads, from its package.json ('unknown' if
+ * not found). Its `exports` hide `node-llama-cpp/package.json`, so the file is looked up from
+ * the resolved main entry.
+ */
+export function installedNodeLlamaCppVersion(): string {
+  installedVersion ??= readInstalledVersion();
+  return installedVersion;
+}
+
+function readInstalledVersion(): string {
+  let folder = dirname(createRequire(import.meta.url).resolve('node-llama-cpp'));
+  for (;;) {
+    const file = join(folder, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'node-llama-cpp' && typeof manifest.version === 'string') return manifest.version;
+    }
+    const parent = dirname(folder);
+    if (parent === folder) return 'unknown';
+    folder = parent;
   }
 }
 

@@ -27,7 +27,7 @@ import { SlotPool, type PooledSlot } from './slot-pool.js';
 import { CacheSet } from './cache-set.js';
 import { CacheStore, type SavedSlot } from './cache-store.js';
 import { GeneratedOutput } from './generated-output.js';
-import { BatchGathering } from './batch-gathering.js';
+import { BatchGathering, installedNodeLlamaCppVersion, MEASURED_NODE_LLAMA_CPP } from './batch-gathering.js';
 import type { CacheInfo, CacheSpec, CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions {
@@ -152,7 +152,7 @@ export class LlamaEngine implements Engine {
         slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
       }
       const installed = gathering.install(context, slots.map((slot) => slot.sequence));
-      if (!installed && spec.slots > 1) logger.warn({ cache: spec.name }, 'node-llama-cpp internals changed: concurrent requests decode in partial batches (slower)');
+      if (!installed && spec.slots > 1) warnBatchGatheringOff(logger, spec.name);
       caches.push({ name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name), gathering: installed ? gathering : undefined });
       logger.info(
         { cache: spec.name, slots: spec.slots, slotContextSize: context.contextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
@@ -493,6 +493,13 @@ export class LlamaEngine implements Engine {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/** Which node-llama-cpp was found, and which one BatchGathering was measured on. */
+function warnBatchGatheringOff(logger: Logger, cache: string): void {
+  const found = installedNodeLlamaCppVersion();
+  const why = found === MEASURED_NODE_LLAMA_CPP ? 'its internals changed' : `BatchGathering was measured on ${MEASURED_NODE_LLAMA_CPP}`;
+  logger.warn({ cache, nodeLlamaCpp: found, measured: MEASURED_NODE_LLAMA_CPP }, `node-llama-cpp ${found} is installed and ${why}: concurrent requests decode in partial batches (slower)`);
 }
 
 function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {

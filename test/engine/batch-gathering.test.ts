@@ -1,7 +1,8 @@
 // BatchGathering on real llama.cpp inference: concurrent sequences of one context share every
 // decode batch, and a request that needs the context lock gets it while others generate.
 // These tests also guard the node-llama-cpp internals it relies on: after an upgrade that
-// changes them, `install` returns undefined and the first test says so.
+// changes them (or any other version: see MEASURED_NODE_LLAMA_CPP), `install` returns false and
+// the first test says so.
 
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
