@@ -27,3 +27,8 @@ export class ContextCreationError extends FatalError {
     this.name = 'ContextCreationError';
   }
 }
+
+/** The message of anything thrown, for logs and error texts that quote native failures. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,6 +1,6 @@
 // The Engine interface: the only way the rest of the server reaches a model.
-// Implementations: LlamaEngine (node-llama-cpp, the only importer of the native
-// binding) and MockEngine (scripted output, no model).
+// Implementations: LlamaEngine (node-llama-cpp; it and its parts in llama/ are the only
+// importers of the native binding) and MockEngine (scripted output, no model).
 
 import type { ThinkingMarkers, Trigger } from './steering.js';
 

@@ -1,0 +1,215 @@
+// One request's run on one slot: prefill, then sampling through the phases of phases.ts until
+// done. Yields the request's text and its `done` event (the engine has sent `accepted`).
+
+import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp';
+import type { Logger } from '../../log.js';
+import { GeneratedOutput } from '../generated-output.js';
+import { lastTokens, resolveSampling, type ResolvedSampling } from '../sampling.js';
+import type { CompletionEvent, CompletionRequest } from '../types.js';
+import type { LlamaCache } from './load.js';
+import { afterClosingThinking, afterPrefill, afterSampling, samplingEndAfter, type GenerationPhase, type SamplingEnd } from './phases.js';
+
+export interface GenerationSetup {
+  model: LlamaModel;
+  cache: LlamaCache;
+  /** The slot's sequence, acquired for this request. */
+  sequence: LlamaContextSequence;
+  prompt: Token[];
+  request: CompletionRequest;
+  /** The request's constraint as a grammar: forced, or lazy (`lazy_gbnf`: from a trigger on). */
+  grammar: LlamaGrammar | undefined;
+  logger: Logger;
+}
+
+export class Generation {
+  private readonly model: LlamaModel;
+  private readonly cache: LlamaCache;
+  private readonly sequence: LlamaContextSequence;
+  private readonly prompt: Token[];
+  private readonly request: CompletionRequest;
+  private readonly grammar: LlamaGrammar | undefined;
+  private readonly logger: Logger;
+  private readonly sampling: ResolvedSampling;
+  private readonly maxTokens: number;
+  private readonly output: GeneratedOutput<Token>;
+  /** Set while sampling under the grammar (a forced grammar: from the start). */
+  private grammarState: LlamaGrammarEvaluationState | undefined;
+  /** Takes the slot out of its context's batches again; a no-op while it is not evaluating. */
+  private untrack: () => void = () => undefined;
+  private cachedTokens = 0;
+  private firstTokenAt: number | undefined;
+
+  constructor(setup: GenerationSetup) {
+    ({ model: this.model, cache: this.cache, sequence: this.sequence, prompt: this.prompt, request: this.request, grammar: this.grammar, logger: this.logger } = setup);
+    const room = this.cache.contextSize - this.prompt.length;
+    this.maxTokens = Math.min(this.request.maxTokens ?? room, room);
+    this.sampling = resolveSampling(this.request.sampling);
+    const detokenize = (tokens: readonly number[], last: readonly number[]) => this.model.detokenize(tokens as Token[], true, last as Token[]);
+    this.output = new GeneratedOutput<Token>(this.request, detokenize);
+    const forced = this.grammar !== undefined && this.request.constraint?.type !== 'lazy_gbnf';
+    this.grammarState = forced ? this.newGrammarState() : undefined;
+  }
+
+  /** `reused`: prompt tokens the slot's cache already holds and keeps. */
+  async *run(reused: number): AsyncGenerator<CompletionEvent> {
+    const started = performance.now();
+    let phase: GenerationPhase = { name: 'prefill' };
+    /** Tokens not evaluated yet: they lead the next evaluation. */
+    let lead: Token[] = [];
+    try {
+      while (phase.name !== 'done') {
+        switch (phase.name) {
+          case 'prefill':
+            lead = await this.prefill(reused);
+            phase = afterPrefill({ forcedGrammar: this.grammarState !== undefined, thinkingBudgetSpent: this.output.thinkingBudgetSpent(), maxTokens: this.maxTokens });
+            break;
+          case 'closing-thinking':
+            lead = [...lead, ...(yield* this.closeThinking())];
+            phase = afterClosingThinking(phase, this.maxTokens);
+            break;
+          case 'free':
+          case 'constrained':
+            if (phase.name === 'constrained' && phase.rewindTo !== undefined) lead = await this.rewindTo(phase.rewindTo);
+            phase = afterSampling(phase, yield* this.sample(lead));
+            // The last token sampled has not been evaluated yet; it leads the next phase's input.
+            lead = this.output.tokens.slice(-1);
+            break;
+        }
+      }
+    } finally {
+      this.untrack();
+    }
+    if (phase.stop !== 'stop_sequence') {
+      const rest = this.output.flush();
+      if (rest) yield { type: 'text', text: rest };
+    }
+    this.logFinished(started);
+    yield {
+      type: 'done',
+      stop: phase.stop,
+      ...(phase.stopSequence !== undefined ? { stopSequence: phase.stopSequence } : {}),
+      usage: { promptTokens: this.prompt.length, cachedTokens: this.cachedTokens, completionTokens: this.output.tokens.length },
+    };
+  }
+
+  /** Keeps the cached prefix and evaluates the rest of the prompt but its last token, which it returns. */
+  private async prefill(reused: number): Promise<Token[]> {
+    const { signal } = this.request;
+    // Keep the shared prefix, drop the rest of what the slot held.
+    await this.keepOnly(this.prompt.slice(0, reused));
+    this.cachedTokens = this.sequence.nextTokenIndex;
+    // Prefill in batch-sized chunks so an abort is noticed between chunks, not after the whole prompt.
+    const chunk = this.cache.context.batchSize;
+    let next = this.cachedTokens;
+    while (this.prompt.length - 1 - next > 0) {
+      signal?.throwIfAborted();
+      const end = Math.min(this.prompt.length - 1, next + chunk);
+      await this.sequence.evaluateWithoutGeneratingNewTokens(this.prompt.slice(next, end));
+      next = end;
+    }
+    signal?.throwIfAborted();
+    return this.prompt.slice(next);
+  }
+
+  /** One `evaluate` stream from `input`, until a token ends the phase or the model ends its output. */
+  private async *sample(input: Token[]): AsyncGenerator<CompletionEvent, SamplingEnd> {
+    const { signal } = this.request;
+    let end: SamplingEnd = { type: 'end' };
+    for await (const token of this.sequence.evaluate(input, this.evaluateOptions())) {
+      this.firstTokenAt ??= performance.now();
+      const step = this.output.push(token);
+      if (step.emit) yield { type: 'text', text: step.emit };
+      const ended = samplingEndAfter(step, { generated: this.output.tokens.length, maxTokens: this.maxTokens, thinkingBudgetSpent: this.output.thinkingBudgetSpent() });
+      if (ended) {
+        end = ended;
+        break;
+      }
+      if (signal?.aborted) break;
+    }
+    signal?.throwIfAborted();
+    return end;
+  }
+
+  /**
+   * Entering the grammar at a trigger: rewind to the token where the trigger starts and let the
+   * grammar write it again, so the grammar sees the whole tool call. Text before the trigger in
+   * that token is kept. Returns the tokens that lead the constrained sampling.
+   */
+  private async rewindTo(at: number): Promise<Token[]> {
+    const kept = this.output.rewindTo(at, (text) => this.model.tokenize(text, true));
+    const all = [...this.prompt, ...kept.tokens];
+    await this.keepOnly(all.slice(0, -1));
+    this.grammarState = this.newGrammarState();
+    return [all.at(-1)!, ...kept.prefix];
+  }
+
+  /** Writes the end of thinking for the model; returns the tokens to evaluate. */
+  private *closeThinking(): Generator<CompletionEvent, Token[]> {
+    const text = this.output.closeThinkingText();
+    const tokens = this.model.tokenize(text, true);
+    const emit = this.output.append(tokens, text);
+    if (emit) yield { type: 'text', text: emit };
+    return tokens;
+  }
+
+  /**
+   * Make the slot's sequence hold exactly `tokens`, a prefix of what it holds. That takes the
+   * context lock, so the slot leaves its context's batches first (batch-gathering.ts), and
+   * counts for them again afterwards: from here on it evaluates.
+   */
+  private async keepOnly(tokens: Token[]): Promise<void> {
+    this.untrack();
+    await this.underContextLock(() => this.sequence.adaptStateToTokens(tokens, false));
+    this.untrack = this.cache.gathering?.track(this.sequence) ?? (() => undefined);
+  }
+
+  /** Run a node-llama-cpp call that takes the context lock, letting a running batch loop hand it over. */
+  private underContextLock<T>(operation: () => Promise<T>): Promise<T> {
+    return this.cache.gathering ? this.cache.gathering.withContextLock(operation) : operation();
+  }
+
+  private newGrammarState(): LlamaGrammarEvaluationState {
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar: this.grammar! });
+  }
+
+  private evaluateOptions(): SequenceEvaluateOptions {
+    const { sampling } = this;
+    return {
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      minP: sampling.minP,
+      ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+      ...(this.grammarState ? { grammarEvaluationState: this.grammarState } : {}),
+      ...(sampling.penalty
+        ? {
+            repeatPenalty: {
+              punishTokens: () => lastTokens(this.prompt, this.output.tokens, sampling.penalty!.lastN),
+              maxPunishTokens: sampling.penalty.lastN,
+              penalty: sampling.penalty.repeat,
+              presencePenalty: sampling.penalty.presence,
+              frequencyPenalty: sampling.penalty.frequency,
+            },
+          }
+        : {}),
+    };
+  }
+
+  private logFinished(started: number): void {
+    const finished = performance.now();
+    const generated = this.output.tokens.length;
+    const { firstTokenAt } = this;
+    this.logger.debug(
+      {
+        requestId: this.request.id,
+        cache: this.cache.name,
+        promptTokens: this.prompt.length,
+        cachedTokens: this.cachedTokens,
+        generated,
+        prefillMs: Math.round((firstTokenAt ?? finished) - started),
+        decodeTokPerSec: firstTokenAt && generated > 1 ? ((generated - 1) * 1000) / (finished - firstTokenAt) : undefined,
+      },
+      'completion finished',
+    );
+  }
+}

@@ -1,0 +1,171 @@
+// Loading: llama.cpp (prebuilt), the model's weights, one context per cache with one sequence
+// per slot, and what the rest of the server learns about the model (ModelInfo). Every context
+// batches through BatchGathering, so the slots of a cache decode together.
+
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { basename } from 'node:path';
+import { FatalError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { BatchGathering, installedNodeLlamaCppVersion, MEASURED_NODE_LLAMA_CPP } from '../batch-gathering.js';
+import type { SavedSlot } from '../cache-store.js';
+import type { EngineCache } from '../cache-set.js';
+import { defaultCacheOf, validateCaches } from '../caches.js';
+import { ContextCreationError, messageOf } from '../errors.js';
+import { SlotPool, type PooledSlot } from '../slot-pool.js';
+import type { CacheInfo, CacheSpec, ModelInfo } from '../types.js';
+
+export interface LoadOptions {
+  modelPath: string;
+  /** Logical batch size: most prompt tokens submitted per decode call. */
+  batchSize?: number;
+  /** Physical batch size. node-llama-cpp decodes with n_ubatch = n_batch, so the smaller of the two is used for both. */
+  ubatchSize?: number;
+  threads?: number;
+  flashAttention?: boolean;
+  /** Layers to offload to the GPU: a count, 'max', or 'auto' (all that fit). */
+  gpuLayers?: number | 'auto' | 'max';
+  useMmap?: boolean;
+  /** The KV caches: each its own context, slots and queue (one, for a server without routing). */
+  caches: CacheSpec[];
+  logger: Logger;
+  /** Called with 0..1 while the weights load. */
+  onLoadProgress?: (fraction: number) => void;
+}
+
+export interface LlamaSlot extends PooledSlot {
+  sequence: LlamaContextSequence;
+  /** What is on disk for this slot, while its cache has not changed since (hot restarts). */
+  saved?: SavedSlot;
+}
+
+export interface LlamaCache extends EngineCache<LlamaSlot> {
+  context: LlamaContext;
+  /** Fills node-llama-cpp's batches with every generating slot; undefined if its internals changed. */
+  gathering: BatchGathering | undefined;
+}
+
+export interface LoadedModel {
+  llama: Llama;
+  model: LlamaModel;
+  /** In the order of `options.caches`. */
+  caches: LlamaCache[];
+  info: ModelInfo;
+}
+
+export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
+  validateCaches(options.caches);
+  const { llama, model, threads } = await loadWeights(options);
+  const caches: LlamaCache[] = [];
+  for (const spec of options.caches) {
+    const gathering = new BatchGathering();
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({
+        sequences: spec.slots,
+        contextSize: spec.contextSize > 0 ? spec.contextSize : { max: model.trainContextSize },
+        batchSize: Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY),
+        threads: { ideal: threads, min: threads },
+        batching: gathering.batchingOptions(),
+        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
+      });
+    } catch (error) {
+      for (const cache of caches) await cache.context.dispose().catch(() => undefined);
+      await model.dispose().catch(() => undefined);
+      await llama.dispose().catch(() => undefined);
+      throw new ContextCreationError({ cache: spec.name, contextSize: spec.contextSize, slots: spec.slots, holding: caches.map((cache) => cache.name), reason: messageOf(error) }, error);
+    }
+    caches.push(cacheOn(context, spec, gathering, options.logger));
+    options.logger.info(
+      { cache: spec.name, slots: spec.slots, slotContextSize: context.contextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
+      'context ready',
+    );
+  }
+  return { llama, model, caches, info: describeModel(model, options.modelPath, options.caches, caches) };
+}
+
+async function loadWeights(options: LoadOptions): Promise<{ llama: Llama; model: LlamaModel; threads: number }> {
+  const { logger } = options;
+  // llama.cpp explains load failures only in its log; keep the last error line for our message.
+  let lastNativeError = '';
+  const llama = await getLlama({
+    // Prebuilt binaries only: building llama.cpp at startup would take many minutes unannounced.
+    build: 'never',
+    logLevel: LlamaLogLevel.warn,
+    logger: (level, message) => {
+      if (level === LlamaLogLevel.error && !/failed to load model$/.test(message.trim())) lastNativeError = message.trim();
+      logNative(logger, level, message);
+    },
+  });
+  // node-llama-cpp's default thread budget is twice the math cores; threads beyond the cores
+  // spin against each other and slow decoding down, so default to the cores (llama-server does).
+  const threads = options.threads ?? llama.cpuMathCores;
+  llama.maxThreads = threads;
+
+  try {
+    const model = await llama.loadModel({
+      modelPath: options.modelPath,
+      gpuLayers: options.gpuLayers ?? 'auto',
+      ...(options.useMmap !== undefined ? { useMmap: options.useMmap } : {}),
+      ...(options.onLoadProgress ? { onLoadProgress: options.onLoadProgress } : {}),
+    });
+    return { llama, model, threads };
+  } catch (error) {
+    await llama.dispose().catch(() => undefined);
+    const reason = lastNativeError.replace(/^llama_model_load: error loading model: /, '') || messageOf(error);
+    throw new FatalError(`Could not load model ${options.modelPath}: ${reason}`, { cause: error });
+  }
+}
+
+/** The cache on a new context: a slot per sequence, its pool, and BatchGathering when it fits. */
+function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGathering, logger: Logger): LlamaCache {
+  const slots: LlamaSlot[] = [];
+  for (let id = 0; id < spec.slots; id++) {
+    const sequence = context.getSequence();
+    slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
+  }
+  const installed = gathering.install(context, slots.map((slot) => slot.sequence));
+  if (!installed && spec.slots > 1) warnBatchGatheringOff(logger, spec.name);
+  return { name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name), gathering: installed ? gathering : undefined };
+}
+
+function describeModel(model: LlamaModel, modelPath: string, specs: readonly CacheSpec[], caches: readonly LlamaCache[]): ModelInfo {
+  const defaultName = defaultCacheOf(specs).name;
+  const defaultCache = caches.find((cache) => cache.name === defaultName)!;
+  const cacheInfo: CacheInfo[] = specs.map((spec, index) => ({ name: spec.name, slots: spec.slots, contextSize: caches[index]!.contextSize, queueSize: spec.queueSize }));
+
+  const tokens = model.tokens;
+  const eogTokens = [tokens.eos, tokens.eot]
+    .filter((token): token is Token => token !== null)
+    .map((token) => model.detokenize([token], true));
+  const metadata = model.fileInfo.metadata as Record<string, any>;
+  const chatTemplate: unknown = metadata?.tokenizer?.chat_template;
+  return {
+    name: basename(modelPath).replace(/\.gguf$/i, ''),
+    path: modelPath,
+    slotContextSize: defaultCache.contextSize,
+    trainContextSize: model.trainContextSize,
+    slots: cacheInfo.reduce((sum, cache) => sum + cache.slots, 0),
+    caches: cacheInfo,
+    defaultCache: defaultName,
+    eogTokens: [...new Set(eogTokens)],
+    ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
+    ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
+    ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
+    ...(typeof metadata?.general?.architecture === 'string' ? { architecture: metadata.general.architecture } : {}),
+  };
+}
+
+/** Which node-llama-cpp was found, and which one BatchGathering was measured on. */
+function warnBatchGatheringOff(logger: Logger, cache: string): void {
+  const found = installedNodeLlamaCppVersion();
+  const why = found === MEASURED_NODE_LLAMA_CPP ? 'its internals changed' : `BatchGathering was measured on ${MEASURED_NODE_LLAMA_CPP}`;
+  logger.warn({ cache, nodeLlamaCpp: found, measured: MEASURED_NODE_LLAMA_CPP }, `node-llama-cpp ${found} is installed and ${why}: concurrent requests decode in partial batches (slower)`);
+}
+
+function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {
+  const text = message.trimEnd();
+  if (!text) return;
+  if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error({ source: 'llama.cpp' }, text);
+  else if (level === LlamaLogLevel.warn) logger.warn({ source: 'llama.cpp' }, text);
+  else logger.debug({ source: 'llama.cpp' }, text);
+}
