@@ -24,6 +24,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The server's code, type-aware: a promise nobody awaits or catches can crash the process
+    // (an unhandled rejection) or lose an error; these two rules find them.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error', '@typescript-eslint/no-misused-promises': 'error' },
+  },
+  {
     // Tests script producers that fail before their first event: async generators without a yield.
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { 'require-yield': 'off' },

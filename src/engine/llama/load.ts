@@ -137,8 +137,10 @@ function describeModel(model: LlamaModel, modelPath: string, specs: readonly Cac
   const eogTokens = [tokens.eos, tokens.eot]
     .filter((token): token is Token => token !== null)
     .map((token) => model.detokenize([token], true));
-  const metadata = model.fileInfo.metadata as Record<string, any>;
-  const chatTemplate: unknown = metadata?.tokenizer?.chat_template;
+  // GGUF metadata as the file has it: only these two keys are read, and they may be missing.
+  const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown }; general?: { architecture?: unknown } } | undefined;
+  const chatTemplate = metadata?.tokenizer?.chat_template;
+  const architecture = metadata?.general?.architecture;
   return {
     name: basename(modelPath).replace(/\.gguf$/i, ''),
     path: modelPath,
@@ -151,7 +153,7 @@ function describeModel(model: LlamaModel, modelPath: string, specs: readonly Cac
     ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
     ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
     ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
-    ...(typeof metadata?.general?.architecture === 'string' ? { architecture: metadata.general.architecture } : {}),
+    ...(typeof architecture === 'string' ? { architecture } : {}),
   };
 }
 
