@@ -10,6 +10,7 @@
 // bound on what a live session reuses. Generation is cut short (`--max-tokens`, default 16):
 // this measures prompt processing, not decoding.
 
+import { DEFAULTS } from '../src/config/config.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSse } from '../src/debug/sse-events.js';
@@ -92,17 +93,20 @@ export function formatResults(results: readonly ReplayResult[]): string {
   return lines.join('\n');
 }
 
+/** Where `llama-bridge serve` listens unless told otherwise. */
+const DEFAULT_URL = `http://${DEFAULTS.host}:${DEFAULTS.port}`;
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      url: { type: 'string', default: 'http://127.0.0.1:8000' },
+      url: { type: 'string', default: DEFAULT_URL },
       'api-key': { type: 'string' },
       'max-tokens': { type: 'string', default: '16' },
     },
   });
   if (positionals.length === 0) {
-    process.stderr.write('usage: npm run replay -- <session.jsonl>… [--url http://127.0.0.1:8000] [--api-key KEY] [--max-tokens 16]\n');
+    process.stderr.write(`usage: npm run replay -- <session.jsonl>… [--url ${DEFAULT_URL}] [--api-key KEY] [--max-tokens 16]\n`);
     process.exit(2);
   }
   const records = positionals.flatMap((file) =>

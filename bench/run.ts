@@ -9,6 +9,7 @@
 //   bench-logs/           server logs of the last run
 //   bench-results/        raw JSON of every run
 
+import { DEFAULTS } from '../src/config/config.js';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
@@ -41,9 +42,10 @@ const log = (line: string): void => {
 
 const config: BenchConfig = {
   threads: Number(args.threads),
-  parallel: 4,
+  // The server's defaults (slots, batch), so the bench measures what users run.
+  parallel: DEFAULTS.parallel,
   slotContext: 4096,
-  batch: 512,
+  batch: DEFAULTS.batchSize,
   // The same for all three tools; default 'auto', what each of them does when not told.
   flashAttention: parseFlashAttention(args['flash-attn']),
   reps: Number(args.reps),
