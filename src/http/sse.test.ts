@@ -3,7 +3,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SseWriter, watchClientDisconnect } from './sse.js';
+import { ApiError } from '../errors.js';
+import { pumpSse, SseWriter, type PumpSseOptions, type StreamConverter, watchClientDisconnect } from './sse.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -229,5 +230,278 @@ describe('watchClientDisconnect', () => {
     req.destroy();
     await new Promise((r) => setTimeout(r, 30));
     expect(watch!.signal.aborted).toBe(false);
+  });
+});
+
+/** Strings in, `{type, text}` out; the event 'stop' finishes it. Records what it was fed. */
+class FakeConverter implements StreamConverter<string, { type: string; text?: string }> {
+  readonly pushed: string[] = [];
+  finished = false;
+
+  push(event: string): { type: string; text?: string }[] {
+    this.pushed.push(event);
+    if (this.finished) return [];
+    if (event === 'stop') {
+      this.finished = true;
+      return [{ type: 'end' }];
+    }
+    return [{ type: 'text', text: event }];
+  }
+}
+
+/** An iterator over `source` that records every next() and return() the pump makes. */
+function tracked(source: AsyncGenerator<string>, calls: string[]): AsyncIterator<string> {
+  return {
+    next: () => {
+      calls.push('next');
+      return source.next();
+    },
+    return: (value?: unknown) => {
+      calls.push('return');
+      return source.return(value);
+    },
+  };
+}
+
+interface PumpRun {
+  port: number;
+  /** Settles when the pump returned (rejects if it threw). */
+  pumped: Promise<void>;
+  converter: FakeConverter;
+  calls: string[];
+  logs: unknown[][];
+  errors: unknown[];
+}
+
+/**
+ * A server whose one response is written by `pumpSse` over a real SseWriter, with a fake
+ * converter, a recording logger, OpenAI-like `[END]` after the last event and an `error` event.
+ * `produce` gets the writer (for its signal); `first` defaults to the producer's first next().
+ */
+async function pumpServer(
+  produce: (sse: SseWriter) => AsyncGenerator<string>,
+  options: { first?: (events: AsyncIterator<string>) => IteratorResult<string> | Promise<IteratorResult<string>> } & Partial<Omit<PumpSseOptions<string, { type: string; text?: string }>, 'first'>> = {},
+): Promise<PumpRun> {
+  const converter = new FakeConverter();
+  const logs: unknown[][] = [];
+  const errors: unknown[] = [];
+  let resolvePumped!: (p: Promise<void>) => void;
+  const pumped = new Promise<Promise<void>>((resolve) => (resolvePumped = resolve)).then((p) => p);
+  const calls: string[] = [];
+  const port = await serve((_req, res) => {
+    const sse = new SseWriter(res);
+    const events = tracked(produce(sse), calls);
+    const { first = (it) => it.next(), ...rest } = options;
+    resolvePumped(
+      pumpSse(sse, {
+        events,
+        first: first(events),
+        converter,
+        writeEvent: (writer, wire) => writer.writeEvent(wire, wire.type),
+        writeEnd: (writer) => writer.writeEvent('[END]'),
+        writeError: (writer, err) => {
+          errors.push(err);
+          return writer.writeEvent({ error: (err as Error).message }, 'error');
+        },
+        pingIntervalMs: 0,
+        log: {
+          info: (msg) => logs.push(['info', msg]),
+          warn: (obj, msg) => logs.push(['warn', msg, ((obj as { err: Error }).err).message]),
+        },
+        names: { stream: 'test stream', work: 'test work' },
+        ...rest,
+      }),
+    );
+  });
+  return { port, pumped, converter, calls, logs, errors };
+}
+
+/** Let the pump's deferred `return()` run. */
+const settle = () => new Promise((r) => setTimeout(r, 10));
+
+const text = (t: string) => `event: text\ndata: {"type":"text","text":"${t}"}\n\n`;
+const END = 'event: end\ndata: {"type":"end"}\n\n' + 'data: [END]\n\n';
+const error = (message: string) => `event: error\ndata: {"error":"${message}"}\n\n`;
+
+describe('pumpSse', () => {
+  it('writes every event, then the end, and closes; the producer finishes on its own', async () => {
+    const run = await pumpServer(async function* () {
+      yield 'a';
+      yield 'b';
+      yield 'stop';
+    });
+    const { res } = await rawRequest(run.port);
+    expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(await readAll(res)).toBe(text('a') + text('b') + END);
+    await run.pumped;
+    await settle();
+    expect(run.converter.pushed).toEqual(['a', 'b', 'stop']);
+    expect(run.calls).toEqual(['next', 'next', 'next', 'next']);
+    expect(run.logs).toEqual([]);
+    expect(run.errors).toEqual([]);
+  });
+
+  it('turns a producer failure before the end into the error event, and calls return()', async () => {
+    const boom = new Error('boom');
+    const run = await pumpServer(async function* () {
+      yield 'a';
+      throw boom;
+    });
+    expect(await readAll((await rawRequest(run.port)).res)).toBe(text('a') + error('boom'));
+    await run.pumped;
+    await settle();
+    expect(run.errors).toEqual([boom]);
+    expect(run.calls).toEqual(['next', 'next', 'return']);
+    expect(run.logs).toEqual([]);
+  });
+
+  it('logs (and does not write) a producer failure after the converter finished', async () => {
+    const run = await pumpServer(async function* () {
+      yield 'stop';
+      throw new Error('late boom');
+    });
+    expect(await readAll((await rawRequest(run.port)).res)).toBe(END);
+    await run.pumped;
+    await settle();
+    expect(run.errors).toEqual([]);
+    expect(run.logs).toEqual([['warn', 'test work failed after its stream was complete', 'late boom']]);
+    expect(run.calls).toEqual(['next', 'next', 'return']);
+  });
+
+  it('reports a producer that ends without finishing the converter as an internal error', async () => {
+    const run = await pumpServer(async function* () {
+      yield 'a';
+    });
+    expect(await readAll((await rawRequest(run.port)).res)).toBe(text('a') + error('The generation ended without a result'));
+    await run.pumped;
+    await settle();
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toBeInstanceOf(ApiError);
+    expect((run.errors[0] as ApiError).kind).toBe('internal');
+    expect(run.calls).toEqual(['next', 'next']);
+  });
+
+  it('pings while the first result is pending, then writes the stream', async () => {
+    let resolveFirst!: (result: IteratorResult<string>) => void;
+    const run = await pumpServer(
+      async function* () {
+        yield 'b';
+        yield 'stop';
+      },
+      {
+        first: () => new Promise((resolve) => (resolveFirst = resolve)),
+        pingIntervalMs: 10,
+        ping: (writer) => writer.writeEvent({ type: 'ping' }, 'ping'),
+      },
+    );
+    const { res } = await rawRequest(run.port);
+    res.setEncoding('utf8');
+    let body = '';
+    res.on('data', (chunk: string) => (body += chunk));
+    await waitFor(() => body.includes('event: ping'));
+    resolveFirst({ done: false, value: 'a' });
+    await once(res, 'end');
+    const PING = 'event: ping\ndata: {"type":"ping"}\n\n';
+    expect(body.startsWith(PING)).toBe(true);
+    expect(body.split(PING).join('')).toBe(text('a') + text('b') + END);
+    await run.pumped;
+    await settle();
+    expect(run.converter.pushed).toEqual(['a', 'b', 'stop']);
+    expect(run.calls).toEqual(['next', 'next', 'next']);
+  });
+
+  it('turns a pending first result that rejects into the error event, and calls return()', async () => {
+    let rejectFirst!: (err: Error) => void;
+    const run = await pumpServer(
+      async function* () {
+        yield 'never';
+      },
+      { first: () => new Promise((_resolve, reject) => (rejectFirst = reject)) },
+    );
+    const { res } = await rawRequest(run.port);
+    expect(res.statusCode).toBe(200);
+    rejectFirst(new Error('queue full'));
+    expect(await readAll(res)).toBe(error('queue full'));
+    await run.pumped;
+    await settle();
+    expect(run.converter.pushed).toEqual([]);
+    expect(run.calls).toEqual(['return']);
+  });
+
+  it('stops pulling when the client leaves mid-stream: return() is called and the producer stops', async () => {
+    let produced = 0;
+    let stopped = false;
+    const run = await pumpServer(async function* () {
+      // Ignores the signal on purpose: only return() can stop it.
+      try {
+        for (;;) {
+          yield `t${produced++}`;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      } finally {
+        stopped = true;
+      }
+    });
+    const { req, res } = await rawRequest(run.port);
+    res.setEncoding('utf8');
+    let body = '';
+    res.on('data', (chunk: string) => (body += chunk));
+    await waitFor(() => body.includes('"t2"'));
+    req.destroy();
+    await run.pumped;
+    await settle();
+    expect(stopped).toBe(true);
+    const after = produced;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(produced).toBe(after);
+    expect(run.calls.at(-1)).toBe('return');
+    expect(run.calls.filter((c) => c === 'return')).toHaveLength(1);
+    expect(run.calls.filter((c) => c === 'next')).toHaveLength(produced);
+    expect(run.converter.finished).toBe(false);
+    expect(run.errors).toEqual([]);
+    expect(run.logs).toEqual([]);
+  });
+
+  it('logs a producer that fails because the client left, and writes no error event', async () => {
+    const run = await pumpServer(async function* (sse) {
+      yield 'a';
+      await new Promise((_resolve, reject) => sse.signal.addEventListener('abort', () => reject(sse.signal.reason as Error), { once: true }));
+    });
+    const { req, res } = await rawRequest(run.port);
+    res.setEncoding('utf8');
+    let body = '';
+    res.on('data', (chunk: string) => (body += chunk));
+    await waitFor(() => body === text('a'));
+    req.destroy();
+    await run.pumped;
+    await settle();
+    expect(run.errors).toEqual([]);
+    expect(run.logs).toEqual([['info', 'client disconnected during a test stream']]);
+    expect(run.calls).toEqual(['next', 'next', 'return']);
+  });
+
+  it('closes the response as soon as the converter finishes, and still drains the producer', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let drained = false;
+    const run = await pumpServer(async function* () {
+      yield 'a';
+      yield 'stop';
+      await gate;
+      yield 'x';
+      yield 'y';
+      drained = true;
+    });
+    // The whole body arrives (the response ended) while the producer is still held at the gate.
+    expect(await readAll((await rawRequest(run.port)).res)).toBe(text('a') + END);
+    expect(drained).toBe(false);
+    release();
+    await run.pumped;
+    await settle();
+    expect(drained).toBe(true);
+    expect(run.converter.pushed).toEqual(['a', 'stop']);
+    expect(run.calls).toEqual(['next', 'next', 'next', 'next', 'next']);
+    expect(run.logs).toEqual([]);
+    expect(run.errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The one Server-Sent Events writer both APIs use. It owns the headers, the framing, pings,
-// backpressure and close; and it tells the caller when the client went away.
+// backpressure and close; and it tells the caller when the client went away. `pumpSse` is the
+// one loop that drains a generation into it through an API's converter, with the error event.
 //
 // Disconnect detection watches the *response*: `res` emits 'close' when the connection ends,
 // and if that happens before we finished writing, the client left. (`req` 'close' fires as
@@ -7,6 +8,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { ApiError } from '../errors.js';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -220,6 +222,86 @@ export class SseWriter {
       this.#res.on('close', done);
     });
     return this.#drain;
+  }
+}
+
+/** Turns internal events into wire events; `finished` once the last wire event was returned. Pure: no I/O. */
+export interface StreamConverter<E, W> {
+  push(event: E): W[];
+  readonly finished: boolean;
+}
+
+/** The part of a (pino / Fastify) logger the pump uses. */
+export interface PumpLogger {
+  info(msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface PumpSseOptions<E, W> {
+  /** The producer. Its first result was already asked for: `first`. */
+  events: AsyncIterator<E>;
+  /** The producer's first result, or the promise of it while it is still pending (pings run meanwhile). */
+  first: IteratorResult<E> | Promise<IteratorResult<E>>;
+  converter: StreamConverter<E, W>;
+  /** Write one wire event. */
+  writeEvent(sse: SseWriter, wire: W): Promise<boolean>;
+  /** Written once the converter is finished, just before the response closes (OpenAI: `data: [DONE]`). */
+  writeEnd?(sse: SseWriter): Promise<unknown>;
+  /** Write a failure as the API's error event (mapping and logging it are the caller's). */
+  writeError(sse: SseWriter, err: unknown): Promise<unknown>;
+  /** Ping interval; 0 disables. */
+  pingIntervalMs: number;
+  /** Write one ping; default an SSE comment `: ping`. */
+  ping?(sse: SseWriter): unknown;
+  log: PumpLogger;
+  /** How log lines name this stream and its work, e.g. `{ stream: 'messages stream', work: 'message generation' }`. */
+  names: { stream: string; work: string };
+}
+
+/**
+ * Open the stream and write it from the first event on: each event through the converter to
+ * the wire, pings meanwhile. The response closes as soon as the converter is finished, but the
+ * producer is still drained so it ends cleanly. A failure becomes the API's error event unless
+ * the client left or the stream was already complete; a producer that did not finish gets
+ * `return()`. Never throws.
+ */
+export async function pumpSse<E, W>(sse: SseWriter, options: PumpSseOptions<E, W>): Promise<void> {
+  const { events, converter, log, names } = options;
+  sse.open();
+  if (options.pingIntervalMs > 0) sse.startPings(options.pingIntervalMs, options.ping);
+  let result: IteratorResult<E> | undefined;
+  try {
+    result = await options.first;
+    while (!result.done) {
+      if (!converter.finished) {
+        for (const wire of converter.push(result.value)) await options.writeEvent(sse, wire);
+        if (converter.finished) {
+          // Let the client go right away; keep draining below so the producer finishes cleanly.
+          if (options.writeEnd) await options.writeEnd(sse);
+          sse.close();
+        }
+      }
+      if (sse.signal.aborted) break;
+      result = await events.next();
+    }
+    if (!converter.finished && !sse.closed) throw new ApiError('internal', 'The generation ended without a result');
+  } catch (err) {
+    if (sse.signal.aborted) {
+      log.info(`client disconnected during a ${names.stream}`);
+    } else if (converter.finished) {
+      log.warn({ err }, `${names.work} failed after its stream was complete`);
+    } else {
+      await options.writeError(sse, err);
+    }
+  } finally {
+    sse.close();
+    if (result === undefined || !result.done) {
+      // The client left (or we failed) mid-generation: stop the producer. The aborted signal
+      // already tells it to stop; return() runs its cleanup.
+      void Promise.resolve()
+        .then(() => events.return?.())
+        .catch(() => {});
+    }
   }
 }
 

@@ -3,11 +3,10 @@
 // JSON or SSE. Every error on these routes leaves in Anthropic's envelope (plugin-level error
 // handler). Paths match whatever the query string (Claude Code posts `/v1/messages?beta=true`).
 
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
-import { ApiError } from '../../errors.js';
-import { abandon, answerUnlessClientLeaves, SseWriter } from '../../http/sse.js';
+import { abandon, answerUnlessClientLeaves, pumpSse, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { neutraliseClaudeCodeRequest } from './claude-code-prompt.js';
 import { newMessageId, newToolUseId } from './common.js';
@@ -16,7 +15,7 @@ import { toChatRequest, toCountRequest } from './request.js';
 import { collectMessage } from './response.js';
 import { parseCountTokensBody, parseMessagesBody } from './schema.js';
 import { MessageStreamConverter, type StreamMeta } from './stream.js';
-import type { CountTokensResult, Message, StreamEvent } from './wire.js';
+import type { CountTokensResult, Message } from './wire.js';
 
 export interface AnthropicRoutesDeps {
   chat: ChatService;
@@ -78,8 +77,21 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
         if (sse.signal.aborted) return abandon(reply);
         throw err;
       }
-      const converter = new MessageStreamConverter(meta);
-      await streamEvents(request, sse, events, first ?? pending, converter, pingMs);
+      await pumpSse(sse, {
+        events,
+        first: first ?? pending,
+        converter: new MessageStreamConverter(meta),
+        writeEvent: (writer, event) => writer.writeEvent(event, event.type),
+        writeError: (writer, err) => {
+          const mapped = toAnthropicError(err);
+          if (mapped.unexpected) request.log.error({ err }, 'messages stream failed');
+          return writer.writeEvent(mapped.body, 'error');
+        },
+        pingIntervalMs: pingMs,
+        ping: (writer) => writer.writeEvent({ type: 'ping' }, 'ping'),
+        log: request.log,
+        names: { stream: 'messages stream', work: 'message generation' },
+      });
       return reply;
     });
   };
@@ -95,54 +107,5 @@ async function firstWithin<T>(promise: Promise<T>, ms: number): Promise<T | unde
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Write the SSE stream from the first event on. Never throws: failures become an `error` event. */
-async function streamEvents(
-  request: FastifyRequest,
-  sse: SseWriter,
-  events: AsyncIterator<GenerationEvent>,
-  first: IteratorResult<GenerationEvent> | Promise<IteratorResult<GenerationEvent>>,
-  converter: MessageStreamConverter,
-  pingMs: number,
-): Promise<void> {
-  sse.open();
-  if (pingMs > 0) sse.startPings(pingMs, (writer) => writer.writeEvent({ type: 'ping' }, 'ping'));
-  const send = async (list: StreamEvent[]) => {
-    for (const event of list) await sse.writeEvent(event, event.type);
-  };
-  let result: IteratorResult<GenerationEvent> | undefined;
-  try {
-    result = await first;
-    while (!result.done) {
-      if (!converter.finished) {
-        await send(converter.push(result.value));
-        // Let the client go right away; keep draining below so the producer finishes cleanly.
-        if (converter.finished) sse.close();
-      }
-      if (sse.signal.aborted) break;
-      result = await events.next();
-    }
-    if (!converter.finished && !sse.closed) throw new ApiError('internal', 'The generation ended without a result');
-  } catch (err) {
-    if (sse.signal.aborted) {
-      request.log.info('client disconnected during a messages stream');
-    } else if (converter.finished) {
-      request.log.warn({ err }, 'message generation failed after its stream was complete');
-    } else {
-      const mapped = toAnthropicError(err);
-      if (mapped.unexpected) request.log.error({ err }, 'messages stream failed');
-      await sse.writeEvent(mapped.body, 'error');
-    }
-  } finally {
-    sse.close();
-    if (result === undefined || !result.done) {
-      // The client left (or we failed) mid-generation: stop the producer. The aborted signal
-      // already tells it to stop; return() runs its cleanup.
-      void Promise.resolve()
-        .then(() => events.return?.())
-        .catch(() => {});
-    }
   }
 }

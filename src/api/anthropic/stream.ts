@@ -10,6 +10,7 @@
 // non-streaming response is built from these same events (response.ts), so both agree.
 
 import type { GenerationEvent } from '../../chat/types.js';
+import type { StreamConverter } from '../../http/sse.js';
 import { thinkingSignature, toStopReason, toWireUsage, usageFromDone } from './common.js';
 import type { StreamEvent } from './wire.js';
 
@@ -27,7 +28,7 @@ type OpenBlock =
   | { kind: 'thinking'; index: number; text: string }
   | { kind: 'tool_use'; index: number; call: number };
 
-export class MessageStreamConverter {
+export class MessageStreamConverter implements StreamConverter<GenerationEvent, StreamEvent> {
   readonly #meta: StreamMeta;
   #started = false;
   #finished = false;

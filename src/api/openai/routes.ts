@@ -3,11 +3,10 @@
 // Every error on these routes leaves in OpenAI's envelope (plugin-level error handler).
 
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
-import { ApiError } from '../../errors.js';
-import { abandon, answerUnlessClientLeaves, SseWriter } from '../../http/sse.js';
+import { abandon, answerUnlessClientLeaves, pumpSse, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { completionId } from './common.js';
 import { toOpenAIError } from './errors.js';
@@ -69,61 +68,24 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
         if (sse.signal.aborted) return abandon(reply);
         throw err;
       }
-      const chunker = new ChatCompletionChunker({ ...meta, includeUsage: body.stream_options?.include_usage === true });
-      await streamEvents(request, sse, events, first, chunker, pingMs);
+      await pumpSse(sse, {
+        events,
+        first,
+        converter: new ChatCompletionChunker({ ...meta, includeUsage: body.stream_options?.include_usage === true }),
+        writeEvent: (writer, chunk) => writer.writeEvent(chunk),
+        writeEnd: (writer) => writer.writeEvent('[DONE]'),
+        writeError: (writer, err) => {
+          const mapped = toOpenAIError(err);
+          if (mapped.unexpected) request.log.error({ err }, 'chat completion stream failed');
+          return writer.writeEvent(mapped.body);
+        },
+        pingIntervalMs: pingMs,
+        log: request.log,
+        names: { stream: 'chat completion stream', work: 'chat completion' },
+      });
       return reply;
     });
   };
-}
-
-/** Write the SSE stream from the first event on. Never throws: failures become an error chunk. */
-async function streamEvents(
-  request: FastifyRequest,
-  sse: SseWriter,
-  events: AsyncIterator<GenerationEvent>,
-  first: IteratorResult<GenerationEvent>,
-  chunker: ChatCompletionChunker,
-  pingMs: number,
-): Promise<void> {
-  sse.open();
-  if (pingMs > 0) sse.startPings(pingMs);
-  let result = first;
-  try {
-    while (!result.done) {
-      if (!chunker.finished) {
-        for (const chunk of chunker.push(result.value)) await sse.writeEvent(chunk);
-        if (chunker.finished) {
-          // Let the client go right away; keep draining below so the producer finishes cleanly.
-          await sse.writeEvent('[DONE]');
-          sse.close();
-        }
-      }
-      if (sse.signal.aborted) break;
-      result = await events.next();
-    }
-    if (!chunker.finished && !sse.closed) {
-      throw new ApiError('internal', 'The generation ended without a result');
-    }
-  } catch (err) {
-    if (sse.signal.aborted) {
-      request.log.info('client disconnected during a chat completion stream');
-    } else if (chunker.finished) {
-      request.log.warn({ err }, 'chat completion failed after its stream was complete');
-    } else {
-      const mapped = toOpenAIError(err);
-      if (mapped.unexpected) request.log.error({ err }, 'chat completion stream failed');
-      await sse.writeEvent(mapped.body);
-    }
-  } finally {
-    sse.close();
-    if (!result.done) {
-      // The client left (or we failed) mid-generation: stop the producer. The aborted signal
-      // already tells it to stop; return() runs its cleanup.
-      void Promise.resolve()
-        .then(() => events.return?.())
-        .catch(() => {});
-    }
-  }
 }
 
 const fingerprints = new Map<string, string>();

@@ -6,6 +6,7 @@
 // The caller frames each chunk as `data: …` and writes `data: [DONE]` after `done`.
 
 import type { GenerationEvent } from '../../chat/types.js';
+import type { StreamConverter } from '../../http/sse.js';
 import { toFinishReason, toUsage } from './common.js';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, ResponseMeta } from './wire.js';
 
@@ -14,7 +15,7 @@ export interface ChunkerOptions extends ResponseMeta {
   includeUsage: boolean;
 }
 
-export class ChatCompletionChunker {
+export class ChatCompletionChunker implements StreamConverter<GenerationEvent, ChatCompletionChunk> {
   readonly #options: ChunkerOptions;
   #started = false;
   #finished = false;
