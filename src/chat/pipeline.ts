@@ -5,7 +5,7 @@ import type { Engine, OutputConstraint } from '../engine/types.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RouteDecision, Router } from '../routing/router.js';
-import { randomBytes } from 'node:crypto';
+import { newToolCallId } from './ids.js';
 import { schemaForGrammar } from './json-schema.js';
 import type { ParsedEvent } from './output-parser.js';
 import { type FamilyThinking, thinkingMarkers } from './thinking-markers.js';
@@ -31,10 +31,6 @@ export interface ChatPipelineOptions {
   router?: Router;
 }
 
-/** OpenAI-style tool-call id: `call_` + 24 random alphanumerics. */
-function newToolCallId(): string {
-  return `call_${randomBytes(18).toString('base64url').replace(/[-_]/g, '').slice(0, 24)}`;
-}
 
 /** `response_format` becomes a grammar: the model can only produce what the client asked for. */
 function responseFormatConstraint(request: ChatRequest): OutputConstraint | undefined {

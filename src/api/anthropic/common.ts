@@ -1,24 +1,10 @@
 // Small mappings shared by the stream and non-stream converters: ids, stop reasons, usage,
 // thinking signatures.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBase62 } from '../../chat/ids.js';
 import type { StopReason, Usage } from '../../chat/types.js';
 import type { StopReasonWire, WireUsage } from './wire.js';
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** `n` random base62 characters (rejection sampling, so every character is equally likely). */
-export function randomBase62(n: number): string {
-  let out = '';
-  while (out.length < n) {
-    for (const byte of randomBytes(n * 2)) {
-      // 248 = 4 × 62: bytes above it would favour the first characters.
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === n) break;
-    }
-  }
-  return out;
-}
 
 /**
  * Ids look like Anthropic's (`msg_01` / `toolu_01` + 22 base62 characters, 24 after the
