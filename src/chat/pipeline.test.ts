@@ -672,3 +672,40 @@ describe('ChatPipeline debug trace', () => {
     expect(record.details[0]).toEqual({ cache: 'background', routeRule: 'model *haiku*' });
   });
 });
+
+// Moved from src/engine/mock-engine-caches.test.ts: the pipeline's side of multi-cache routing.
+const ROUTED_CACHES: RoutedCache[] = [
+  { name: 'main', slots: 1, contextSize: 0, queueSize: 4, routes: [], default: true },
+  { name: 'background', slots: 2, contextSize: 50, queueSize: 0, routes: [{ model: '*haiku*' }] },
+];
+
+describe('ChatPipeline routing over the mock engine\'s caches', () => {
+  it('sends each request to the cache its rules pick and names it in the route', async () => {
+    const engine = new MockEngine({ caches: ROUTED_CACHES });
+    const notes: Record<string, unknown>[] = [];
+    const pipeline = new ChatPipeline({
+      engine,
+      template: new ChatTemplate(DEFAULT_CHAT_TEMPLATE, {}),
+      logger: silentLogger,
+      family: 'hermes',
+      reasoningFormat: 'auto',
+      router: new Router(ROUTED_CACHES),
+    });
+    const request = (model: string): ChatRequest => ({
+      id: model,
+      model,
+      messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'hi' }],
+      sampling: {},
+      trace: { prompt: () => undefined, promptDetails: (info) => notes.push(info), rawOutput: () => undefined, note: () => undefined },
+    });
+    const routes: string[] = [];
+    for (const model of ['claude-sonnet', 'claude-haiku-4']) {
+      for await (const event of pipeline.generate(request(model), new AbortController().signal) as AsyncIterable<GenerationEvent>) {
+        if (event.type === 'accepted') routes.push(event.route);
+      }
+    }
+    expect(routes).toEqual(['main/slot 0', 'background/slot 0']);
+    expect(notes).toContainEqual({ cache: 'main', routeRule: 'default' });
+    expect(notes).toContainEqual({ cache: 'background', routeRule: 'model *haiku*' });
+  });
+});

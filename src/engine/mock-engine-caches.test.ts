@@ -1,20 +1,14 @@
-// Several caches in the mock engine: each its own slots, context size and queue, and the
-// pipeline routing requests to them. No model needed.
+// Several caches in the mock engine: each its own slots, context size and queue, and how
+// /slots reports them. No model needed. (The pipeline routing to them: chat/pipeline.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { ChatPipeline } from '../chat/pipeline.js';
-import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
-import type { ChatRequest, GenerationEvent } from '../chat/types.js';
 import { ApiError, ContextOverflowError } from '../errors.js';
-import { silentLogger } from '../log.js';
-import { Router } from '../routing/router.js';
 import { slotsReport } from '../http/slots.js';
 import { MockEngine } from './mock-engine.js';
-import type { CompletionEvent } from './types.js';
-import type { RoutedCache } from '../routing/types.js';
+import type { CacheSpec, CompletionEvent } from './types.js';
 
-const CACHES: RoutedCache[] = [
-  { name: 'main', slots: 1, contextSize: 0, queueSize: 4, routes: [], default: true },
-  { name: 'background', slots: 2, contextSize: 50, queueSize: 0, routes: [{ model: '*haiku*' }] },
+const CACHES: CacheSpec[] = [
+  { name: 'main', slots: 1, contextSize: 0, queueSize: 4, default: true },
+  { name: 'background', slots: 2, contextSize: 50, queueSize: 0 },
 ];
 
 async function drain(events: AsyncIterable<CompletionEvent>): Promise<CompletionEvent[]> {
@@ -71,36 +65,5 @@ describe('MockEngine caches', () => {
       ['background', false, 0, 2],
     ]);
     expect(report.caches[0]!.slots[0]!.last_used).toMatch(/^\d{4}-\d\d-\d\dT/);
-  });
-});
-
-describe('ChatPipeline routing', () => {
-  it('sends each request to the cache its rules pick and names it in the route', async () => {
-    const engine = new MockEngine({ caches: CACHES });
-    const notes: Record<string, unknown>[] = [];
-    const pipeline = new ChatPipeline({
-      engine,
-      template: new ChatTemplate(DEFAULT_CHAT_TEMPLATE, {}),
-      logger: silentLogger,
-      family: 'hermes',
-      reasoningFormat: 'auto',
-      router: new Router(CACHES),
-    });
-    const request = (model: string): ChatRequest => ({
-      id: model,
-      model,
-      messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'hi' }],
-      sampling: {},
-      trace: { prompt: () => undefined, promptDetails: (info) => notes.push(info), rawOutput: () => undefined, note: () => undefined },
-    });
-    const routes: string[] = [];
-    for (const model of ['claude-sonnet', 'claude-haiku-4']) {
-      for await (const event of pipeline.generate(request(model), new AbortController().signal) as AsyncIterable<GenerationEvent>) {
-        if (event.type === 'accepted') routes.push(event.route);
-      }
-    }
-    expect(routes).toEqual(['main/slot 0', 'background/slot 0']);
-    expect(notes).toContainEqual({ cache: 'main', routeRule: 'default' });
-    expect(notes).toContainEqual({ cache: 'background', routeRule: 'model *haiku*' });
   });
 });
