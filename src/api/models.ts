@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ChatService } from '../chat/service.js';
 import { ApiError } from '../errors.js';
+import { errorHandlerFor } from '../http/fastify-errors.js';
 import { anthropicErrorBody } from './anthropic/errors.js';
 import { anthropicModel, anthropicModelList, wantsAnthropic } from './anthropic/models.js';
 import type { ModelInfoWire, ModelListWire } from './anthropic/wire.js';
@@ -19,11 +20,7 @@ export interface ModelsRoutesDeps {
 export function modelsRoutes(deps: ModelsRoutesDeps): FastifyPluginAsync {
   return async (fastify) => {
     // Not an Anthropic path: errors leave in OpenAI's envelope (Anthropic's 404 is sent below).
-    fastify.setErrorHandler((err, request, reply) => {
-      const mapped = toOpenAIError(err);
-      if (mapped.unexpected) request.log.error({ err }, 'models request failed');
-      void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
-    });
+    fastify.setErrorHandler(errorHandlerFor(toOpenAIError, 'models request failed'));
 
     fastify.get('/v1/models', async (request): Promise<ModelList | ModelListWire> =>
       wantsAnthropic(request.headers) ? anthropicModelList(deps.chat.info) : openaiModelList(deps.chat.info),

@@ -16,6 +16,7 @@ import type { DebugTraces } from '../debug/trace.js';
 import type { Engine } from '../engine/types.js';
 import { ApiError } from '../errors.js';
 import { modelsRoutes } from '../api/models.js';
+import { errorHandlerFor } from '../http/fastify-errors.js';
 import { Metrics } from '../http/metrics.js';
 import { checkApiKey, isLoopbackHost, hostAllowed } from '../http/security.js';
 import { registerSlots } from '../http/slots.js';
@@ -126,12 +127,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(async (request) => {
     throw new ApiError('not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`);
   });
-  app.setErrorHandler((error, request, reply) => {
-    // Each API answers in its own envelope, also for errors raised outside its plugin (404s).
-    const mapped = isAnthropicPath(request.url) ? toAnthropicError(error) : toOpenAIError(error);
-    if (mapped.unexpected) request.log.error({ err: error }, 'request failed');
-    void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
-  });
+  // Each API answers in its own envelope, also for errors raised outside its plugin (404s).
+  app.setErrorHandler(errorHandlerFor((error, url) => (isAnthropicPath(url) ? toAnthropicError(error) : toOpenAIError(error)), 'request failed'));
   return app;
 }
 

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
+import { errorHandlerFor } from '../../http/fastify-errors.js';
 import { abandon, answerUnlessClientLeaves, pumpSse, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { neutraliseClaudeCodeRequest } from './claude-code-prompt.js';
@@ -44,12 +45,7 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
   const toolUseId = deps.newToolUseId ?? newToolUseId;
 
   return async (fastify) => {
-    fastify.setErrorHandler((err, request, reply) => {
-      const mapped = toAnthropicError(err);
-      if (mapped.unexpected) request.log.error({ err }, 'messages request failed');
-      if (reply.sent || reply.raw.headersSent) return;
-      void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
-    });
+    fastify.setErrorHandler(errorHandlerFor(toAnthropicError, 'messages request failed'));
 
     fastify.post('/v1/messages/count_tokens', async (request): Promise<CountTokensResult> => {
       const body = parseCountTokensBody(neutraliseClaudeCodeRequest(request.body));

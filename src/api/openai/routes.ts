@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
+import { errorHandlerFor } from '../../http/fastify-errors.js';
 import { abandon, answerUnlessClientLeaves, pumpSse, SseWriter } from '../../http/sse.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { completionId } from './common.js';
@@ -33,12 +34,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
   const pingMs = deps.pingIntervalMs ?? DEFAULT_PING_MS;
 
   return async (fastify) => {
-    fastify.setErrorHandler((err, request, reply) => {
-      const mapped = toOpenAIError(err);
-      if (mapped.unexpected) request.log.error({ err }, 'chat completions request failed');
-      if (reply.sent || reply.raw.headersSent) return;
-      void reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
-    });
+    fastify.setErrorHandler(errorHandlerFor(toOpenAIError, 'chat completions request failed'));
 
     fastify.post('/v1/chat/completions', async (request, reply) => {
       const body = parseChatCompletionBody(request.body);
