@@ -7,7 +7,7 @@
 //   V3.1: <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>NAME<｜tool▁sep｜>{…}<｜tool▁call▁end｜>…<｜tool▁calls▁end｜>
 // Both parsers accept both call bodies (distills mix them up); they differ in documentation only.
 
-import { compactJson, toolCallEvents } from './llama3.js';
+import { compactJson, toolCallEvents } from './json-scan.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { DEFAULT_THINK_TAGS, type Segment, TextSink, ThinkSplitter } from './think.js';
 import type { OutputParser, ParsedEvent, ParserOptions } from './types.js';

@@ -10,8 +10,8 @@
 // GLM-4.7-Flash's generation prompt ends with `<think>`: thinking is forced open.
 
 import type { OutputParser } from './types.js';
-import { type CallParse, ToolMarkupParser } from './hermes.js';
-import { buildArguments, type XmlArgsParserOptions } from './qwen3-coder.js';
+import { type CallParse, ToolMarkupParser } from './tool-markup.js';
+import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
 import { DEFAULT_THINK_TAGS, forcedOpenTail } from './think.js';
 import type { ToolDefinition } from '../types.js';
 

@@ -8,7 +8,7 @@
 // As in llama.cpp, messages to builtin recipients (`to=python`, `to=container.exec`) are
 // dropped and a stray `<|channel|>commentary to=assistant` before a header is ignored.
 
-import { compactJson, toolCallEvents } from './llama3.js';
+import { compactJson, toolCallEvents } from './json-scan.js';
 import { StreamBuffer } from './stream-buffer.js';
 import type { OutputParser, ParsedEvent, ParserOptions } from './types.js';
 
@@ -120,8 +120,7 @@ class GptOssParser implements OutputParser {
     if (peek === '') return false;
     const at = peek.indexOf(MESSAGE);
     if (at === -1) {
-      const looksLikeHeader =
-        peek.length <= MAX_HEADER && HEADER_STARTS.some((start) => peek.startsWith(start) || start.startsWith(peek));
+      const looksLikeHeader = peek.length <= MAX_HEADER && HEADER_STARTS.some((start) => peek.startsWith(start) || start.startsWith(peek));
       if (looksLikeHeader && !this.buffer.isEnded) return false;
       if (looksLikeHeader && peek.includes('<|')) {
         // The output ended inside a header: nothing was said.
@@ -150,9 +149,7 @@ class GptOssParser implements OutputParser {
     const recipient = recipients[recipients.length - 1];
     if (recipient !== undefined) {
       if (recipient.startsWith('functions.') && recipient.length > 'functions.'.length) {
-        return this.options.toolsEnabled
-          ? { kind: 'tool', name: recipient.slice('functions.'.length), header }
-          : { kind: 'raw-tool', header };
+        return this.options.toolsEnabled ? { kind: 'tool', name: recipient.slice('functions.'.length), header } : { kind: 'raw-tool', header };
       }
       return { kind: 'drop' };
     }
@@ -161,7 +158,6 @@ class GptOssParser implements OutputParser {
     }
     return { kind: 'text' };
   }
-
 }
 
 export function createGptOssParser(options: ParserOptions): OutputParser {

@@ -4,10 +4,11 @@ import type { OutputParser } from '../output-parser.js';
 import type { ToolDefinition } from '../types.js';
 import type { FamilyId, ParserOptions } from './types.js';
 import { createGlm45Parser } from './glm45.js';
-import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser, type TemplateHints, ToolMarkupParser } from './hermes.js';
+import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
 import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
+import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 // ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
 import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
 import { createGptOssParser } from './gpt-oss.js';

@@ -9,8 +9,9 @@
 // `newToolCallId()` like every other family.
 
 import type { OutputParser, ParserOptions } from './types.js';
-import { type CallParse, parseJsonArguments, type TemplateHints, ToolMarkupParser } from './hermes.js';
+import { parseJsonArguments } from './json-arguments.js';
 import { DEFAULT_THINK_TAGS } from './think.js';
+import { type CallParse, type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 
 export const KIMI_ARGS_BEGIN = '<|tool_call_argument_begin|>';
 
@@ -28,14 +29,17 @@ export function parseKimiCall(body: string): CallParse {
 
 export function createKimiK2Parser(options: ParserOptions & TemplateHints): OutputParser {
   // llama.cpp's Kimi parser extracts `<think>` for every Kimi-K2 template (Instruct too).
-  return new ToolMarkupParser({ ...options, templateThinks: true }, {
-    family: 'kimi-k2',
-    // llama.cpp's Kimi parser keeps all whitespace around the think tags.
-    think: { ...DEFAULT_THINK_TAGS, afterOpen: '', afterClose: '' },
-    tools: {
-      section: { open: '<|tool_calls_section_begin|>', close: '<|tool_calls_section_end|>', optional: true },
-      call: { open: '<|tool_call_begin|>', close: '<|tool_call_end|>' },
-      parse: parseKimiCall,
+  return new ToolMarkupParser(
+    { ...options, templateThinks: true },
+    {
+      family: 'kimi-k2',
+      // llama.cpp's Kimi parser keeps all whitespace around the think tags.
+      think: { ...DEFAULT_THINK_TAGS, afterOpen: '', afterClose: '' },
+      tools: {
+        section: { open: '<|tool_calls_section_begin|>', close: '<|tool_calls_section_end|>', optional: true },
+        call: { open: '<|tool_call_begin|>', close: '<|tool_call_end|>' },
+        parse: parseKimiCall,
+      },
     },
-  });
+  );
 }

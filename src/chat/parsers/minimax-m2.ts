@@ -10,8 +10,8 @@
 // with one or more `<invoke>` per section. Values convert like Qwen3-Coder's.
 
 import type { OutputParser } from './types.js';
-import { type CallParse, ToolMarkupParser } from './hermes.js';
-import { buildArguments, type XmlArgsParserOptions } from './qwen3-coder.js';
+import { type CallParse, ToolMarkupParser } from './tool-markup.js';
+import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
 import { DEFAULT_THINK_TAGS } from './think.js';
 import type { ToolDefinition } from '../types.js';
 

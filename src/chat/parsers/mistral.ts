@@ -7,7 +7,7 @@
 // Thinking is only recognised at the start of the output (as llama.cpp does), or forced
 // open when the prompt ends with `[THINK]`.
 
-import { compactJson, scanJsonValue, toolCallEvents } from './llama3.js';
+import { compactJson, scanJsonValue, toolCallEvents } from './json-scan.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { TextSink } from './think.js';
 import type { OutputParser, ParsedEvent, ParserOptions } from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convertArgValue, createQwen3CoderParser, parameterTypes } from './qwen3-coder.js';
+import { createQwen3CoderParser } from './qwen3-coder.js';
 import { parseAllSplits } from './parser-test-helper.js';
 import type { ToolDefinition } from '../types.js';
 
@@ -39,11 +39,7 @@ describe('qwen3-coder', () => {
 
   it('two calls with text around; multi-line string values', () => {
     const r = parseAllSplits(parse, `Sure.\n\n${call1}\n${call2}\n`);
-    expect(r.parts).toEqual([
-      { text: 'Sure.\n\n' },
-      { call: 'get_weather', args: '{"city":"Paris","days":3}' },
-      { call: 'write', args: '{"text":"line 1\\nline 2"}' },
-    ]);
+    expect(r.parts).toEqual([{ text: 'Sure.\n\n' }, { call: 'get_weather', args: '{"city":"Paris","days":3}' }, { call: 'write', args: '{"text":"line 1\\nline 2"}' }]);
   });
 
   it('forced-open thinking then a call', () => {
@@ -52,21 +48,10 @@ describe('qwen3-coder', () => {
   });
 
   it('schema types decide: strings stay strings', () => {
-    const out = '<tool_call>\n<function=get_weather>\n<parameter=city>\n123\n</parameter>\n<parameter=days>\n3\n</parameter>\n<parameter=units>\nnull\n</parameter>\n<parameter=opts>\n{"a": 1}\n</parameter>\n</function>\n</tool_call>';
-    expect(parseAllSplits(withTools, out).calls).toEqual([
-      { name: 'get_weather', arguments: '{"city":"123","days":3,"units":null,"opts":{"a":1}}' },
-    ]);
+    const out =
+      '<tool_call>\n<function=get_weather>\n<parameter=city>\n123\n</parameter>\n<parameter=days>\n3\n</parameter>\n<parameter=units>\nnull\n</parameter>\n<parameter=opts>\n{"a": 1}\n</parameter>\n</function>\n</tool_call>';
+    expect(parseAllSplits(withTools, out).calls).toEqual([{ name: 'get_weather', arguments: '{"city":"123","days":3,"units":null,"opts":{"a":1}}' }]);
     expect(parseAllSplits(parse, out).calls[0]?.arguments).toBe('{"city":123,"days":3,"units":null,"opts":{"a":1}}');
-  });
-
-  it('value conversion rules', () => {
-    const types = parameterTypes(tools, 'get_weather', 'days');
-    expect(convertArgValue('3', types)).toBe(3);
-    expect(convertArgValue('three', types)).toBe('three');
-    expect(convertArgValue('"quoted"', undefined)).toBe('"quoted"');
-    expect(convertArgValue('true', undefined)).toBe(true);
-    expect(convertArgValue('[1, 2]', undefined)).toEqual([1, 2]);
-    expect(parameterTypes(tools, 'get_weather', 'nope')).toBeUndefined();
   });
 
   it('a broken call becomes text + warn', () => {

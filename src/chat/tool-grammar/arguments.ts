@@ -3,8 +3,8 @@
 // tool's JSON schema as far as node-llama-cpp's converter can enforce it.
 
 import { schemaForGrammar } from '../json-schema.js';
-import { isPlainObject } from '../parsers/hermes.js';
-import { parameterTypes } from '../parsers/qwen3-coder.js';
+import { isPlainObject } from '../parsers/json-arguments.js';
+import { parameterTypes } from '../parsers/xml-arguments.js';
 import type { ToolDefinition } from '../types.js';
 import { charClass, literal, textExcluding } from './gbnf.js';
 import { type JsonSchemaGrammar, JsonValueGrammar } from './json-value.js';
@@ -54,12 +54,7 @@ export function enforceableSchema(parameters: Record<string, unknown>): Record<s
  * JSON object arguments. `excluded`: texts JSON strings may not contain (the family's closing
  * markup, which would end the call early in the parser).
  */
-export async function jsonArguments(
-  tool: ToolDefinition,
-  prefix: string,
-  jsonSchemaGrammar: JsonSchemaGrammar,
-  excluded: readonly string[],
-): Promise<ArgumentsGrammar> {
+export async function jsonArguments(tool: ToolDefinition, prefix: string, jsonSchemaGrammar: JsonSchemaGrammar, excluded: readonly string[]): Promise<ArgumentsGrammar> {
   const schema = enforceableSchema(tool.parameters);
   if (schema) {
     try {
@@ -96,12 +91,7 @@ const BAD_XML_NAME = /[<>"\n]/;
  * optional one at most once. A value is raw text when the schema allows strings (the parsers keep it a
  * string), else JSON matching the parameter's schema (the parsers type it).
  */
-export async function xmlArguments(
-  tool: ToolDefinition,
-  prefix: string,
-  syntax: XmlArgumentSyntax,
-  jsonSchemaGrammar: JsonSchemaGrammar,
-): Promise<ArgumentsGrammar> {
+export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax: XmlArgumentSyntax, jsonSchemaGrammar: JsonSchemaGrammar): Promise<ArgumentsGrammar> {
   const rules: string[] = [];
   const freeText = `${prefix}text`;
   const withFreeText = (): string => rules.concat(rules.some((rule) => rule.includes(`${freeText} `)) ? [textExcluding(freeText, syntax.excluded)] : []).join('\n');
@@ -112,9 +102,7 @@ export async function xmlArguments(
   if (fallback || (!properties && schema.additionalProperties !== false)) {
     // Any parameters with raw values: exact for a schema that allows any object, the
     // fallback otherwise (named as in the schema when it names them).
-    const declared = isPlainObject(tool.parameters.properties)
-      ? Object.keys(tool.parameters.properties).filter((name) => !BAD_XML_NAME.test(name))
-      : [];
+    const declared = isPlainObject(tool.parameters.properties) ? Object.keys(tool.parameters.properties).filter((name) => !BAD_XML_NAME.test(name)) : [];
     const nameRule = declared.length > 0 ? declared.map(literal).join(' | ') : '[a-zA-Z_] [a-zA-Z0-9_.-]*';
     const param = `${prefix}param`;
     rules.push(`${param} ::= ${xmlParam(syntax, `( ${nameRule} )`, freeText)}`);
@@ -149,8 +137,7 @@ function xmlParam(syntax: XmlArgumentSyntax, name: string, value: string): strin
 const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
 
 /** Whether a property schema restricts values with more than the keywords in `allowed`. */
-const restricts = (property: Record<string, unknown>, allowed: readonly string[]): boolean =>
-  Object.keys(property).some((key) => !ANNOTATIONS.has(key) && !allowed.includes(key));
+const restricts = (property: Record<string, unknown>, allowed: readonly string[]): boolean => Object.keys(property).some((key) => !ANNOTATIONS.has(key) && !allowed.includes(key));
 
 /**
  * The grammar (a sequence) for one XML parameter value. `exact` is false when the schema

@@ -31,7 +31,7 @@
 // That is stricter than the schema (its outputs still validate), so such a tool stays
 // constrained and the place is reported in `approximations` for the caller to log.
 
-import { isPlainObject } from '../parsers/hermes.js';
+import { isPlainObject } from '../parsers/json-arguments.js';
 import { boundJsonNumbers, excludeFromJsonStrings, literal, renameRules, stripJsonTrailer } from './gbnf.js';
 
 export type JsonSchemaGrammar = (schema: Record<string, unknown>) => Promise<string>;

@@ -1,0 +1,44 @@
+// JSON helpers for tool-call arguments: parsing without throwing, and the compact JSON text
+// of an arguments object or of a whole `{"name": …, "arguments": {…}}` call. Used by the
+// Hermes family (and the generic fallback), Kimi-K2, the XML-argument value conversion
+// (xml-arguments.ts) and the tool grammars (tool-grammar/).
+
+import type { CallParse } from './tool-markup.js';
+
+/** JSON.parse that returns undefined instead of throwing. */
+export function tryParseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A JSON object of arguments → its compact JSON text. */
+export function parseJsonArguments(text: string): { json: string } | { error: string } {
+  const parsed = tryParseJson(text.trim());
+  if (!parsed) return { error: 'arguments are not valid JSON' };
+  if (!isPlainObject(parsed.value)) return { error: 'arguments are not a JSON object' };
+  return { json: JSON.stringify(parsed.value) };
+}
+
+/** `{"name": …, "arguments": {…}}` (also `parameters`, and arguments given as a JSON string). */
+export function parseJsonCall(body: string): CallParse {
+  const parsed = tryParseJson(body.trim());
+  if (!parsed) return { error: 'not valid JSON' };
+  const value = parsed.value;
+  if (!isPlainObject(value)) return { error: 'not a JSON object' };
+  if (typeof value.name !== 'string' || !value.name) return { error: 'no "name"' };
+  let args: unknown = 'arguments' in value ? value.arguments : 'parameters' in value ? value.parameters : {};
+  if (typeof args === 'string') {
+    const inner = tryParseJson(args);
+    if (!inner) return { error: 'arguments string is not JSON' };
+    args = inner.value;
+  }
+  if (!isPlainObject(args)) return { error: 'arguments are not a JSON object' };
+  return { name: value.name, arguments: JSON.stringify(args) };
+}
