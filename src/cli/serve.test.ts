@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../config/config.js';
 import { resolveServeConfig, type ServeFlags } from '../config/flags.js';
 import { rewriteLlamaFlags } from './llama-flags.js';
-import { registerServe } from './serve.js';
+import { ContextCreationError } from '../engine/errors.js';
+import { contextRemedy, registerServe } from './serve.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'llama-bridge-serve-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -62,5 +63,19 @@ describe('serve --config', () => {
     writeFileSync(noModel, '[server]\nport = 1\n');
     expect(() => parseServe(['--config', noModel])).toThrow(/\[model\] path is missing/);
     expect(parseServe(['--config', noModel, '--mock']).config.mock).toEqual({});
+  });
+});
+
+describe('a context that cannot be created', () => {
+  const error = new ContextCreationError({ cache: 'main', contextSize: 65536, slots: 4, holding: [], reason: 'failed to allocate' });
+
+  it('is reported by the engine with facts only', () => {
+    expect(error.message).toBe('Could not create cache "main" (a context of 65536 tokens × 4 slots): failed to allocate');
+    expect(error.message).not.toMatch(/--/);
+  });
+
+  it('gets its remedy in the words the user configured it with', () => {
+    expect(contextRemedy(error, undefined)).toBe('Try a smaller --n-ctx or fewer --parallel slots.');
+    expect(contextRemedy(error, 'c.toml')).toBe('Give cache "main" a smaller n_ctx (or share) or fewer slots in c.toml.');
   });
 });

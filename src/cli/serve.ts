@@ -83,7 +83,7 @@ export async function serve(config: Config, warnings: readonly string[] = [], co
 }
 
 /** What to change when a cache's context cannot be created, in the words the user configured it with. */
-function contextRemedy(error: ContextCreationError, configFile: string | undefined): string {
+export function contextRemedy(error: ContextCreationError, configFile: string | undefined): string {
   if (configFile) return `Give cache "${error.facts.cache}" a smaller n_ctx (or share) or fewer slots in ${configFile}.`;
   return 'Try a smaller --n-ctx or fewer --parallel slots.';
 }
