@@ -37,6 +37,7 @@ import { ApiError, FatalError } from '../errors.js';
 import { detectCaps, type TemplateCaps } from './template/caps.js';
 import { CompatInterpreter } from './template/interpreter.js';
 import { Environment, Template, type Statement } from './template/jinja.js';
+import { checkJinjaVersion } from './template/jinja-version.js';
 import { toTemplateMessages, toTemplateTools } from './template/messages.js';
 import { strftime } from './template/python.js';
 import type { ChatMessage, ToolDefinition } from './types.js';
@@ -138,6 +139,8 @@ export class ChatTemplate {
   private readonly eosToken: string;
 
   constructor(source: string, options: ChatTemplateOptions = {}) {
+    // The interpreter subclasses @huggingface/jinja's internals: only the measured version will do.
+    checkJinjaVersion();
     this.source = source;
     this.bosToken = options.bosToken ?? '';
     this.eosToken = options.eosToken ?? '';
