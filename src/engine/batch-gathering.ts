@@ -36,10 +36,8 @@
 //   lock hand-over, and that node-llama-cpp alone still needs this);
 // and record them in docs/benchmarks.md ("Four streams").
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { BatchingOptions, BatchItem, LlamaContext, LlamaContextSequence, PrioritizedBatchItem } from 'node-llama-cpp';
+import { installedPackageVersion } from '../package-version.js';
 
 /** The node-llama-cpp version whose private members this was written against and measured on. */
 export const MEASURED_NODE_LLAMA_CPP = '3.22.1';
@@ -159,30 +157,13 @@ export class BatchGathering {
   }
 }
 
-let installedVersion: string | undefined;
-
 /**
  * The version of the node-llama-cpp this process loads, from its package.json ('unknown' if
  * not found). Its `exports` hide `node-llama-cpp/package.json`, so the file is looked up from
  * the resolved main entry.
  */
 export function installedNodeLlamaCppVersion(): string {
-  installedVersion ??= readInstalledVersion();
-  return installedVersion;
-}
-
-function readInstalledVersion(): string {
-  let folder = dirname(createRequire(import.meta.url).resolve('node-llama-cpp'));
-  for (;;) {
-    const file = join(folder, 'package.json');
-    if (existsSync(file)) {
-      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'node-llama-cpp' && typeof manifest.version === 'string') return manifest.version;
-    }
-    const parent = dirname(folder);
-    if (parent === folder) return 'unknown';
-    folder = parent;
-  }
+  return installedPackageVersion('node-llama-cpp');
 }
 
 /**

@@ -13,42 +13,17 @@
 //   npx vitest run test/conformance/           (our rendering and parsing against llama.cpp's)
 // Keep the upgrade only if both pass; then pin the new version exactly in package.json.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { FatalError } from '../../errors.js';
+import { installedPackageVersion } from '../../package-version.js';
 
 const PACKAGE = '@huggingface/jinja';
 
 /** The version CompatInterpreter was last verified against (see the header for how). */
 export const MEASURED_JINJA_VERSION = '0.5.11';
 
-let installedVersion: string | undefined;
-
-/** The version of @huggingface/jinja this process loads, from its package.json ('unknown' if not found). */
+/** The version of @huggingface/jinja this process loads ('unknown' if not found). */
 export function installedJinjaVersion(): string {
-  installedVersion ??= readInstalledVersion();
-  return installedVersion;
-}
-
-function readInstalledVersion(): string {
-  const require = createRequire(import.meta.url);
-  try {
-    return (require(`${PACKAGE}/package.json`) as { version: string }).version;
-  } catch {
-    // Its `exports` hide package.json: look it up from the resolved main entry.
-  }
-  let folder = dirname(require.resolve(PACKAGE));
-  for (;;) {
-    const file = join(folder, 'package.json');
-    if (existsSync(file)) {
-      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === PACKAGE && typeof manifest.version === 'string') return manifest.version;
-    }
-    const parent = dirname(folder);
-    if (parent === folder) return 'unknown';
-    folder = parent;
-  }
+  return installedPackageVersion(PACKAGE);
 }
 
 /** Throws unless `installed` (by default the version this process loads) is the measured one. */
