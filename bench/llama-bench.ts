@@ -30,15 +30,24 @@ export interface LlamaBenchOptions {
 
 export async function runLlamaBench(tools: LlamaCppTools, options: LlamaBenchOptions): Promise<LlamaBenchResult> {
   const args = [
-    '-m', options.model,
-    '-p', String(options.prompt),
-    '-n', String(options.generate),
-    '-t', String(options.threads),
-    '-b', String(options.batch),
-    '-ub', String(options.batch),
-    '-fa', options.flashAttention,
-    '-r', String(options.repetitions),
-    '-o', 'json',
+    '-m',
+    options.model,
+    '-p',
+    String(options.prompt),
+    '-n',
+    String(options.generate),
+    '-t',
+    String(options.threads),
+    '-b',
+    String(options.batch),
+    '-ub',
+    String(options.batch),
+    '-fa',
+    options.flashAttention,
+    '-r',
+    String(options.repetitions),
+    '-o',
+    'json',
   ];
   const before = selfAndChildrenSample();
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {

@@ -91,7 +91,8 @@ export async function ensureLlamaCpp(log: (line: string) => void = (line) => pro
   await run(
     'cmake',
     [
-      '-B', 'build',
+      '-B',
+      'build',
       '-DCMAKE_BUILD_TYPE=Release',
       '-DLLAMA_CURL=OFF',
       '-DLLAMA_BUILD_TESTS=OFF',
@@ -137,5 +138,11 @@ function run(command: string, args: string[], cwd: string, log: (line: string) =
 export function toolVersion(tools: LlamaCppTools): string {
   const result = spawnSync(tools.server, ['--version'], { env: tools.env, encoding: 'utf8' });
   const out = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
-  return out.split('\n').find((line) => line.startsWith('version:'))?.replace(/^version:\s*/, '').trim() ?? 'unknown';
+  return (
+    out
+      .split('\n')
+      .find((line) => line.startsWith('version:'))
+      ?.replace(/^version:\s*/, '')
+      .trim() ?? 'unknown'
+  );
 }

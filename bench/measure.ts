@@ -53,8 +53,7 @@ export interface MeasureOptions {
 }
 
 const ttft = (t: StreamTiming): number => (t.firstToken - t.started) / 1000;
-const decodeRate = (t: StreamTiming): number =>
-  t.completionTokens > 1 && t.lastToken > t.firstToken ? ((t.completionTokens - 1) * 1000) / (t.lastToken - t.firstToken) : 0;
+const decodeRate = (t: StreamTiming): number => (t.completionTokens > 1 && t.lastToken > t.firstToken ? ((t.completionTokens - 1) * 1000) / (t.lastToken - t.firstToken) : 0);
 
 async function chat(baseUrl: string, messages: ChatMessage[], maxTokens: number, seed: number): Promise<StreamTiming> {
   return streamChat(baseUrl, { messages, max_tokens: maxTokens, temperature: 0, seed });
@@ -121,10 +120,13 @@ export async function measureRep(baseUrl: string, prompts: PromptSet, options: M
 
 /** Largest number of intervals that contain a common point. */
 function maxOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
-  const points = intervals.flatMap(([start, end]) => [
-    [start, 1],
-    [end, -1],
-  ] as const);
+  const points = intervals.flatMap(
+    ([start, end]) =>
+      [
+        [start, 1],
+        [end, -1],
+      ] as const,
+  );
   // At equal times count starts first: touching intervals overlap.
   points.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let open = 0;

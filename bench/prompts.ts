@@ -124,16 +124,8 @@ export interface PromptSizes {
 /** All prompts for one repetition; `rep` makes every prompt of that repetition unique. */
 export function buildPromptSet(builder: PromptBuilder, rep: number, sizes: PromptSizes): PromptSet {
   const seed = 1000 * (rep + 1);
-  const prefill = builder.fitTo(
-    [uniqueSystem(`prefill-${rep}`), { role: 'user', content: 'Summarize the following notes:' }],
-    1,
-    sizes.prefill,
-    seed + 1,
-  );
-  const decode: ChatMessage[] = [
-    uniqueSystem(`decode-${rep}`),
-    { role: 'user', content: `Tell me a long story about ${builder.text(seed + 2, 12)}` },
-  ];
+  const prefill = builder.fitTo([uniqueSystem(`prefill-${rep}`), { role: 'user', content: 'Summarize the following notes:' }], 1, sizes.prefill, seed + 1);
+  const decode: ChatMessage[] = [uniqueSystem(`decode-${rep}`), { role: 'user', content: `Tell me a long story about ${builder.text(seed + 2, 12)}` }];
 
   // user, assistant, user, ... user: `turns` user turns; the last one is sized so the whole prompt hits the target.
   const conversation: ChatMessage[] = [uniqueSystem(`conversation-${rep}`)];

@@ -108,7 +108,11 @@ export function countedReps(result: ServerResult, phase: Phase | undefined): Rep
 
 export function medianOf(result: ServerResult | undefined, key: Key): number {
   if (!result || result.reps.length === 0) return Number.NaN;
-  return median(countedReps(result, PHASE_OF[key]).map((rep) => rep[key] as number).filter((v) => typeof v === 'number'));
+  return median(
+    countedReps(result, PHASE_OF[key])
+      .map((rep) => rep[key] as number)
+      .filter((v) => typeof v === 'number'),
+  );
 }
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -137,15 +141,16 @@ function mainTable(report: BenchReport): Table {
 }
 
 const list = (result: ServerResult | undefined, pick: (rep: RepMetrics) => string, phase: Phase | undefined): string =>
-  result && result.reps.length > 0
-    ? result.reps.map((rep) => `${pick(rep)}${phase && rep.disturbed.includes(phase) ? '*' : ''}`).join(', ')
-    : 'n/a';
+  result && result.reps.length > 0 ? result.reps.map((rep) => `${pick(rep)}${phase && rep.disturbed.includes(phase) ? '*' : ''}`).join(', ') : 'n/a';
 
 const cached = (value: number | undefined): string => (value === undefined ? '?' : String(value));
 
 function detailTable(report: BenchReport): Table {
   const header = ['Per repetition', 'llama-bridge', 'llama-server'];
-  const other = (phase: Phase) => (r: RepMetrics): string => (r.phaseOtherCores[phase] === undefined ? '?' : r.phaseOtherCores[phase]!.toFixed(2));
+  const other =
+    (phase: Phase) =>
+    (r: RepMetrics): string =>
+      r.phaseOtherCores[phase] === undefined ? '?' : r.phaseOtherCores[phase]!.toFixed(2);
   const detail: Array<[string, (rep: RepMetrics) => string, Phase?]> = [
     ['Prefill: prompt tokens (cached)', (r) => `${r.prefillPromptTokens} (${cached(r.prefillCachedTokens)})`, 'prefill'],
     ['Prefill tok/s', (r) => r.prefillTps.toFixed(1), 'prefill'],
@@ -158,8 +163,14 @@ function detailTable(report: BenchReport): Table {
     ['Streams: tokens in all / wall (s)', (r) => `${r.streamsTokens} / ${r.streamsWallSeconds.toFixed(1)}`, 'streams'],
     ['Streams decoding at once (max)', (r) => String(r.streamsOverlap), 'streams'],
     ['Streams: Σ per-stream decode tok/s', (r) => r.streamsDecodeTps.toFixed(1), 'streams'],
-    ["Server's own timings: prefill / decode tok/s", (r) => (r.serverPrefillTps === undefined ? '—' : `${r.serverPrefillTps.toFixed(1)} / ${(r.serverDecodeTps ?? Number.NaN).toFixed(1)}`)],
-    ['CPU cores, whole repetition: server / everything else', (r) => (r.serverCpuCores === undefined ? '?' : `${r.serverCpuCores.toFixed(2)} / ${(r.otherCpuCores ?? Number.NaN).toFixed(2)}`)],
+    [
+      "Server's own timings: prefill / decode tok/s",
+      (r) => (r.serverPrefillTps === undefined ? '—' : `${r.serverPrefillTps.toFixed(1)} / ${(r.serverDecodeTps ?? Number.NaN).toFixed(1)}`),
+    ],
+    [
+      'CPU cores, whole repetition: server / everything else',
+      (r) => (r.serverCpuCores === undefined ? '?' : `${r.serverCpuCores.toFixed(2)} / ${(r.otherCpuCores ?? Number.NaN).toFixed(2)}`),
+    ],
     ['Cores used by everything else: prefill', other('prefill'), 'prefill'],
     ['… decode', other('decode'), 'decode'],
     ['… TTFT cold', other('cold'), 'cold'],
@@ -176,7 +187,10 @@ export function beyondModelAndKv(report: BenchReport, memory: ProcessMemory | un
 
 function memoryTable(report: BenchReport): Table {
   const mb = (bytes: number | undefined): string => (bytes === undefined || !Number.isFinite(bytes) ? 'n/a' : String(Math.round(bytes / 1e6)));
-  const both = (pick: (memory: ProcessMemory) => number): string[] => [mb(report.ours?.memory && pick(report.ours.memory)), mb(report.llamaServer?.memory && pick(report.llamaServer.memory))];
+  const both = (pick: (memory: ProcessMemory) => number): string[] => [
+    mb(report.ours?.memory && pick(report.ours.memory)),
+    mb(report.llamaServer?.memory && pick(report.llamaServer.memory)),
+  ];
   return {
     header: ['Memory after the run (MB)', 'llama-bridge', 'llama-server'],
     body: [
@@ -198,7 +212,11 @@ function markdownTable({ header, body }: Table, align: Array<'l' | 'r'>): string
 
 function textTable({ header, body }: Table): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -233,7 +251,9 @@ export function markdownReport(report: BenchReport): string {
     `- **Model:** ${report.model.description}.`,
     `- **Settings (all three):** ${c.threads} threads, batch ${c.batch}, flash attention ${c.flashAttention}${c.flashAttention === 'auto' ? " (every tool's default; llama.cpp decides)" : ''}, ${c.parallel} slots × ${c.slotContext} tokens per slot${report.llamaServerSlotContext !== undefined ? ` (llama-server reported n_ctx_slot = ${report.llamaServerSlotContext})` : ''}, temperature 0, seed fixed.`,
     ...(report.llamaBench?.otherCores !== undefined
-      ? [`- **llama-bench** ran while other processes used ${report.llamaBench.otherCores.toFixed(2)} cores${report.llamaBench.otherCores > c.disturbedCores ? ' (disturbed: its numbers are low)' : ''}.`]
+      ? [
+          `- **llama-bench** ran while other processes used ${report.llamaBench.otherCores.toFixed(2)} cores${report.llamaBench.otherCores > c.disturbedCores ? ' (disturbed: its numbers are low)' : ''}.`,
+        ]
       : []),
     `- **Repetitions:** ${c.reps} (+ up to ${c.extraReps} extra to replace disturbed ones), median shown; llama-bridge and llama-server alternate within each repetition. The run took ${(report.durationSeconds / 60).toFixed(1)} min.`,
     '',

@@ -155,8 +155,7 @@ async function main(): Promise<void> {
     for (const contender of contenders) {
       log(`starting ${contender.name}`);
       try {
-        contender.server =
-          contender.key === 'ours' ? await startOurs(serverConfig, logDir) : await startLlamaServer(tools, serverConfig, logDir);
+        contender.server = contender.key === 'ours' ? await startOurs(serverConfig, logDir) : await startLlamaServer(tools, serverConfig, logDir);
         contender.result.command = contender.server.command;
         contender.result.startSeconds = contender.server.startSeconds;
         log(`${contender.name} ready at ${contender.server.baseUrl} after ${contender.server.startSeconds.toFixed(1)} s; warming up`);
@@ -252,7 +251,9 @@ function observations(report: BenchReport): string[] {
     }
     const short = result.reps.filter((r) => r.decodeTokens < c.decodeTokens);
     if (short.length > 0) {
-      notes.push(`${name}: the decode request stopped early (${short.map((r) => `${r.decodeTokens} tokens, ${r.decodeFinish}`).join('; ')}); rates use the tokens actually generated.`);
+      notes.push(
+        `${name}: the decode request stopped early (${short.map((r) => `${r.decodeTokens} tokens, ${r.decodeFinish}`).join('; ')}); rates use the tokens actually generated.`,
+      );
     }
     const shortStreams = result.reps.filter((r) => r.streamsTokens < c.decodeTokens * c.streams);
     if (shortStreams.length > 0) {
@@ -262,9 +263,7 @@ function observations(report: BenchReport): string[] {
     if (notCold.length > 0) notes.push(`${name}: a "cold" request found tokens in the cache (${notCold.map((r) => `${r.prefillCachedTokens}/${r.coldCachedTokens}`).join(', ')}).`);
     const missed = result.reps.filter((r) => r.hotCachedTokens !== undefined && r.hotCachedTokens < 0.9 * r.coldPromptTokens);
     if (missed.length > 0) {
-      notes.push(
-        `${name}: the hot request did NOT reuse the cached conversation (cached ${missed.map((r) => `${r.hotCachedTokens}/${r.hotPromptTokens}`).join(', ')} tokens).`,
-      );
+      notes.push(`${name}: the hot request did NOT reuse the cached conversation (cached ${missed.map((r) => `${r.hotCachedTokens}/${r.hotPromptTokens}`).join(', ')} tokens).`);
     }
     if (result.reps.some((r) => r.hotCachedTokens === undefined)) notes.push(`${name}: reports no cached-token count, so cache reuse is judged by TTFT only.`);
     const hotOverCold = medianOf(result, 'ttftHotSeconds') / medianOf(result, 'ttftColdSeconds');

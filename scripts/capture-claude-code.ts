@@ -82,7 +82,11 @@ function answer(body: MessagesBody): Block[] {
   // turn and wraps injected context in <system-reminder> blocks: look at the last user
   // message only, without its reminders.
   const last = (body.messages ?? []).filter((message) => message.role === 'user').at(-1);
-  const lastText = last ? textOf(last.content).replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim() : '';
+  const lastText = last
+    ? textOf(last.content)
+        .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '')
+        .trim()
+    : '';
   const hasTools = (body.tools ?? []).some((tool) => tool.name === 'Bash');
   const lastIsToolResult = Array.isArray(last?.content) && (last.content as { type?: string }[]).some((b) => b.type === 'tool_result');
 
@@ -102,7 +106,12 @@ function answer(body: MessagesBody): Block[] {
         type: 'tool_use',
         id: `toolu_capture_${String(toolUseCounter).padStart(4, '0')}`,
         name: 'Agent',
-        input: { description: 'Run echo hi', prompt: 'Run the shell command echo hi with the Bash tool and report what it printed.', subagent_type: 'general-purpose', run_in_background: false },
+        input: {
+          description: 'Run echo hi',
+          prompt: 'Run the shell command echo hi with the Bash tool and report what it printed.',
+          subagent_type: 'general-purpose',
+          run_in_background: false,
+        },
       },
     ];
   }
@@ -128,7 +137,16 @@ function streamMessage(res: ServerResponse, model: string, blocks: Block[]): voi
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   sse(res, 'message_start', {
     type: 'message_start',
-    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 100, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } },
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 100, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    },
   });
   sse(res, 'ping', { type: 'ping' });
   blocks.forEach((block, index) => {
@@ -199,7 +217,11 @@ const server = createServer((req, res) => {
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !SECRET_HEADERS.has(name)));
     const entry: Captured = { seq: ++seq, method: req.method ?? 'GET', path, headers, body };
     captured.push(entry);
-    const slug = path.split('?')[0]!.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'root';
+    const slug =
+      path
+        .split('?')[0]!
+        .replace(/[^a-z0-9]+/gi, '_')
+        .replace(/^_|_$/g, '') || 'root';
     writeFileSync(join(outDir, `${String(entry.seq).padStart(3, '0')}-${entry.method}-${slug}.json`), JSON.stringify(entry, null, 2));
     process.stderr.write(`[capture] #${entry.seq} ${entry.method} ${path}${(body as MessagesBody)?.model ? ` model=${(body as MessagesBody).model}` : ''}\n`);
 
@@ -255,7 +277,11 @@ async function drive(port: number): Promise<void> {
   writeFileSync(join(cwd, 'CLAUDE.md'), '# Project notes\nAnswer briefly.\n');
   // A git repository, so the git-status snapshot Claude Code sends is captured too; the file
   // changes between turns to see whether that snapshot moves within a conversation.
-  const git = (...gitArgs: string[]) => spawnSync('git', gitArgs, { cwd, env: { ...process.env, HOME: home, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.com' } });
+  const git = (...gitArgs: string[]) =>
+    spawnSync('git', gitArgs, {
+      cwd,
+      env: { ...process.env, HOME: home, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.com' },
+    });
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
@@ -276,13 +302,13 @@ async function drive(port: number): Promise<void> {
         ['-p', 'Good morning, a new conversation.'],
       ]
     : [
-    ['-p', 'Say hello.'],
-    // --dangerously-skip-permissions is refused under root; an allow-list works everywhere.
-    ['-p', '--continue', '--allowedTools', 'Bash', '--', 'Run the shell command echo hi with the Bash tool and tell me what it printed.'],
-    ['-p', '--continue', 'Thanks. Say goodbye.'],
-    // A second, unrelated conversation: what differs from the first one's opening request?
-    ['-p', 'Good morning, a new conversation.'],
-  ];
+        ['-p', 'Say hello.'],
+        // --dangerously-skip-permissions is refused under root; an allow-list works everywhere.
+        ['-p', '--continue', '--allowedTools', 'Bash', '--', 'Run the shell command echo hi with the Bash tool and tell me what it printed.'],
+        ['-p', '--continue', 'Thanks. Say goodbye.'],
+        // A second, unrelated conversation: what differs from the first one's opening request?
+        ['-p', 'Good morning, a new conversation.'],
+      ];
   const turnEnds: number[] = [];
   for (const [index, turn] of turns.entries()) {
     if (index === 2) writeFileSync(join(cwd, 'notes.txt'), 'some notes\nchanged between turns\n');
@@ -290,7 +316,10 @@ async function drive(port: number): Promise<void> {
     const run = await runClaude(turn, env, cwd);
     process.stderr.write(`[capture] claude ${turn.join(' ')} → exit ${run.code}\n  stdout: ${run.stdout.trim()}\n${run.stderr.trim() ? `  stderr: ${run.stderr.trim()}\n` : ''}`);
     turnEnds.push(captured.length);
-    writeFileSync(join(outDir, `turn-${index + 1}.txt`), `args: ${JSON.stringify(turn)}\nexit: ${run.code}\nrequests: ${marker + 1}..${captured.length}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+    writeFileSync(
+      join(outDir, `turn-${index + 1}.txt`),
+      `args: ${JSON.stringify(turn)}\nexit: ${run.code}\nrequests: ${marker + 1}..${captured.length}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
+    );
   }
   const replacements: [string, string][] = [
     // Claude Code names per-project folders (memory, transcripts) after the cwd with every

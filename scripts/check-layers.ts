@@ -73,7 +73,10 @@ export function checkLayers(srcDir: string): LayerReport {
         }
         continue;
       }
-      const to = relative(srcDir, resolve(dirname(file), specifier)).split(sep).join('/').replace(/\.js$/, '.ts');
+      const to = relative(srcDir, resolve(dirname(file), specifier))
+        .split(sep)
+        .join('/')
+        .replace(/\.js$/, '.ts');
       if (to.startsWith('..')) continue; // outside src/ (package.json for the version)
       const toLayer = layerOf(to);
       if (toLayer === undefined || toLayer === fromLayer) continue;

@@ -34,7 +34,8 @@ const llama = await getLlama({
   logLevel: LlamaLogLevel.warn,
   ...(args.build === 'native' ? { gpu: false, cmakeOptions: NATIVE_CMAKE_OPTIONS } : {}),
 });
-if (args.build === 'native' && llama.buildType !== 'localBuild') throw new Error(`no local build with ${JSON.stringify(NATIVE_CMAKE_OPTIONS)} in this checkout (see the command at the top of this file)`);
+if (args.build === 'native' && llama.buildType !== 'localBuild')
+  throw new Error(`no local build with ${JSON.stringify(NATIVE_CMAKE_OPTIONS)} in this checkout (see the command at the top of this file)`);
 llama.maxThreads = threads;
 const model = await llama.loadModel({ modelPath: MODEL_05B });
 const context = await model.createContext({ contextSize: 2048, threads: { ideal: threads, min: threads } });
@@ -60,7 +61,9 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const rates: number[] = [];
     for (let rep = 0; rep < Number(args.reps); rep++) rates.push(await decodeRate(rep));
-    rows.push(`${args.build} (${llama.buildType}), ${hogs} busy process(es): ${rates.map((r) => r.toFixed(1)).join(', ')} tok/s (median ${median(rates).toFixed(1)}); load ${loadavg()}`);
+    rows.push(
+      `${args.build} (${llama.buildType}), ${hogs} busy process(es): ${rates.map((r) => r.toFixed(1)).join(', ')} tok/s (median ${median(rates).toFixed(1)}); load ${loadavg()}`,
+    );
     for (const hog of hogProcesses.splice(0)) hog.kill('SIGKILL');
   }
 } finally {

@@ -33,7 +33,9 @@ const reps = Number(args.reps);
 console.log(`load before: ${loadavg()}`);
 const { getLlama, LlamaLogLevel } = await importNodeLlamaCpp(args.nlc);
 const llama = args.nlc ? await getLlama('lastBuild', { logLevel: LlamaLogLevel.warn }) : await getLlama({ build: 'never', logLevel: LlamaLogLevel.warn });
-console.log(`node-llama-cpp: buildType ${llama.buildType}, gpu ${llama.gpu}, cpuMathCores ${llama.cpuMathCores}, maxThreads ${llama.maxThreads}, ggml CPU variant mapped: ${loadedCpuVariant()}`);
+console.log(
+  `node-llama-cpp: buildType ${llama.buildType}, gpu ${llama.gpu}, cpuMathCores ${llama.cpuMathCores}, maxThreads ${llama.maxThreads}, ggml CPU variant mapped: ${loadedCpuVariant()}`,
+);
 const model = await llama.loadModel({ modelPath: args.model, ...(args.mmap === 'default' ? {} : { useMmap: args.mmap === 'on' }) });
 console.log(`useMmap: ${args.mmap}`);
 const rows: string[] = [];
@@ -78,12 +80,19 @@ for (const threads of threadCounts) {
   // CPU ticks of each live thread of this process over one run: who else is busy during decode?
   {
     const { readdirSync, readFileSync } = await import('node:fs');
-    const sample = () => new Map(readdirSync('/proc/self/task').map((tid) => {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(rest[11]) + Number(rest[12]) }] as const;
-    }));
-    const procTicks = () => { const st = readFileSync('/proc/self/stat', 'utf8'); const r = st.slice(st.lastIndexOf(')') + 2).split(' '); return Number(r[11]) + Number(r[12]); };
+    const sample = () =>
+      new Map(
+        readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          return [tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(rest[11]) + Number(rest[12]) }] as const;
+        }),
+      );
+    const procTicks = () => {
+      const st = readFileSync('/proc/self/stat', 'utf8');
+      const r = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return Number(r[11]) + Number(r[12]);
+    };
     const before = sample();
     const p0 = procTicks();
     const { wall, count } = await run();
@@ -91,10 +100,15 @@ for (const threads of threadCounts) {
     const p1 = procTicks();
     const busy = [...after].map(([tid, t]) => ({ tid, name: t.name, ms: (t.ticks - (before.get(tid)?.ticks ?? 0)) * 10 })).filter((t) => t.ms > 0);
     const live = busy.reduce((sum, t) => sum + t.ms, 0);
-    console.log(`threads=${threads}: ${count - 1} tokens in ${wall.toFixed(0)} ms; process CPU ${(p1 - p0) * 10} ms; live threads: ${busy.map((t) => `${t.tid === String(process.pid) ? 'main' : t.name}#${t.tid} ${t.ms}`).join(', ')}; exited threads (ggml disposable workers) ${(p1 - p0) * 10 - live} ms`);
+    console.log(
+      `threads=${threads}: ${count - 1} tokens in ${wall.toFixed(0)} ms; process CPU ${(p1 - p0) * 10} ms; live threads: ${busy.map((t) => `${t.tid === String(process.pid) ? 'main' : t.name}#${t.tid} ${t.ms}`).join(', ')}; exited threads (ggml disposable workers) ${(p1 - p0) * 10 - live} ms`,
+    );
   }
   for (let rep = 0; rep < reps; rep++) {
-    const { value: { wall, count }, otherCores } = await quietly(run);
+    const {
+      value: { wall, count },
+      otherCores,
+    } = await quietly(run);
     others.push(otherCores);
     if (!args['no-llama-bench']) {
       const bench = await quietly(() => llamaBenchDecode(args.model, [threads], tokens, ['-r', '1']));
@@ -120,7 +134,9 @@ await model.dispose();
 await llama.dispose();
 
 console.log(`flash attention: ${args.fa}`);
-console.log(`| threads | node-llama-cpp decode tok/s (reps) | llama-bench tg${tokens} tok/s (reps) | ratio | wall ms/token | decodeBatch ms | sampleToken ms | rest ms | max other cores |`);
+console.log(
+  `| threads | node-llama-cpp decode tok/s (reps) | llama-bench tg${tokens} tok/s (reps) | ratio | wall ms/token | decodeBatch ms | sampleToken ms | rest ms | max other cores |`,
+);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) console.log(row);
 console.log(`load after: ${loadavg()}`);

@@ -61,7 +61,16 @@ for (const layout of args.layouts.split(',')) {
   const coldStart = performance.now();
   for (let next = 0; next < prompt0.length - 1; next += 512) await sequence.evaluateWithoutGeneratingNewTokens(prompt0.slice(next, Math.min(prompt0.length - 1, next + 512)));
   const coldMs = performance.now() - coldStart;
-  const phases = { adapt: [] as number[], prefill: [] as number[], first: [] as number[], total: [] as number[], perTok: [] as number[], decodeCalls: [] as number[], decodeMs: [] as number[], other: [] as number[] };
+  const phases = {
+    adapt: [] as number[],
+    prefill: [] as number[],
+    first: [] as number[],
+    total: [] as number[],
+    perTok: [] as number[],
+    decodeCalls: [] as number[],
+    decodeMs: [] as number[],
+    other: [] as number[],
+  };
   let promptLength = prompt0.length;
   for (let turn = 0; turn < turns; turn++) {
     const added = newPerTurn[turn % newPerTurn.length]!;
@@ -69,18 +78,22 @@ for (const layout of args.layouts.split(',')) {
     // The engine keeps the common prefix but the last prompt token; the previous turn's first
     // sampled token sits after it in the sequence and is erased by adaptStateToTokens.
     const reused = promptLength - 1;
-    const { value, otherCores } = await quietly(async () => {
-      timer.reset();
-      const t0 = performance.now();
-      await sequence.adaptStateToTokens(prompt.slice(0, reused), false);
-      const t1 = performance.now();
-      for (let next = sequence.nextTokenIndex; next < prompt.length - 1; next += 512) await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, Math.min(prompt.length - 1, next + 512)));
-      const t2 = performance.now();
-      for await (const _token of sequence.evaluate(prompt.slice(prompt.length - 1), { temperature: 0 })) break;
-      const t3 = performance.now();
-      const decode = timer.stats.get('decodeBatch')!;
-      return { adapt: t1 - t0, prefill: t2 - t1, first: t3 - t2, total: t3 - t0, decodeCalls: decode.calls, decodeMs: decode.totalMs };
-    }, { tries: 3 });
+    const { value, otherCores } = await quietly(
+      async () => {
+        timer.reset();
+        const t0 = performance.now();
+        await sequence.adaptStateToTokens(prompt.slice(0, reused), false);
+        const t1 = performance.now();
+        for (let next = sequence.nextTokenIndex; next < prompt.length - 1; next += 512)
+          await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, Math.min(prompt.length - 1, next + 512)));
+        const t2 = performance.now();
+        for await (const _token of sequence.evaluate(prompt.slice(prompt.length - 1), { temperature: 0 })) break;
+        const t3 = performance.now();
+        const decode = timer.stats.get('decodeBatch')!;
+        return { adapt: t1 - t0, prefill: t2 - t1, first: t3 - t2, total: t3 - t0, decodeCalls: decode.calls, decodeMs: decode.totalMs };
+      },
+      { tries: 3 },
+    );
     phases.adapt.push(value.adapt);
     phases.prefill.push(value.prefill);
     phases.first.push(value.first);
@@ -110,9 +123,16 @@ if (!args['no-llama-bench']) {
   // llama-bench: prompt of 40 tokens at depth `cached` (pp40 @ d12000) and one generated token at that depth.
   const { bin, env } = llamaCppBin();
   for (const fa of ['0', '1']) {
-    const result = await quietly(() => spawnSync(join(bin, 'llama-bench'), ['-m', args.model, '-p', '40', '-n', '1', '-d', String(cachedTarget), '-t', String(threads), '-fa', fa, '-r', '3', '-o', 'json'], { env, encoding: 'utf8' }));
+    const result = await quietly(() =>
+      spawnSync(join(bin, 'llama-bench'), ['-m', args.model, '-p', '40', '-n', '1', '-d', String(cachedTarget), '-t', String(threads), '-fa', fa, '-r', '3', '-o', 'json'], {
+        env,
+        encoding: 'utf8',
+      }),
+    );
     const parsed = JSON.parse(result.value.stdout) as { n_prompt: number; n_gen: number; avg_ns: number; avg_ts: number }[];
-    console.log(`llama-bench -fa ${fa}, depth ${cachedTarget}: ${parsed.map((row) => `${row.n_prompt ? `pp${row.n_prompt}` : `tg${row.n_gen}`} ${(row.avg_ns / 1e6).toFixed(1)} ms (${row.avg_ts.toFixed(0)} tok/s)`).join(', ')} (other cores ${result.otherCores.toFixed(2)})`);
+    console.log(
+      `llama-bench -fa ${fa}, depth ${cachedTarget}: ${parsed.map((row) => `${row.n_prompt ? `pp${row.n_prompt}` : `tg${row.n_gen}`} ${(row.avg_ns / 1e6).toFixed(1)} ms (${row.avg_ts.toFixed(0)} tok/s)`).join(', ')} (other cores ${result.otherCores.toFixed(2)})`,
+    );
   }
 }
 console.log(`load after: ${loadavg()}`);

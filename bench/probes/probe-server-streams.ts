@@ -70,11 +70,15 @@ try {
       const { tps, decodeTps } = await together(entry.server.baseUrl, rep);
       const { lateTtft } = late > 0 ? await lateJoiner(entry.server.baseUrl, rep) : { lateTtft: Number.NaN };
       entry.rows.push({ tps, decodeTps, lateTtft });
-      console.log(`rep ${rep} ${entry.name}: ${streams} streams ${tps.toFixed(1)} tok/s (Σ per-stream decode ${decodeTps.toFixed(1)}), late joiner TTFT ${lateTtft.toFixed(3)} s; load ${loadavg()}`);
+      console.log(
+        `rep ${rep} ${entry.name}: ${streams} streams ${tps.toFixed(1)} tok/s (Σ per-stream decode ${decodeTps.toFixed(1)}), late joiner TTFT ${lateTtft.toFixed(3)} s; load ${loadavg()}`,
+      );
     }
   }
   for (const entry of servers) {
-    console.log(`${entry.name}: median ${median(entry.rows.map((r) => r.tps)).toFixed(1)} tok/s, late joiner TTFT median ${median(entry.rows.map((r) => r.lateTtft)).toFixed(3)} s`);
+    console.log(
+      `${entry.name}: median ${median(entry.rows.map((r) => r.tps)).toFixed(1)} tok/s, late joiner TTFT median ${median(entry.rows.map((r) => r.lateTtft)).toFixed(3)} s`,
+    );
   }
   if (servers.length === 2) console.log(`ratio (median aggregate): ${(median(servers[0]!.rows.map((r) => r.tps)) / median(servers[1]!.rows.map((r) => r.tps))).toFixed(2)}×`);
 } finally {

@@ -68,7 +68,7 @@ async function measure(server: RunningServer, rep: number) {
   const tickMs = 10; // USER_HZ 100
   const wall = (sysAfter.total - sysBefore.total) / 2; // jiffies per core
   const serverTicks = totalAfter - totalBefore;
-  const other = ((sysAfter.busy - sysBefore.busy - serverTicks) / Math.max(1, wall));
+  const other = (sysAfter.busy - sysBefore.busy - serverTicks) / Math.max(1, wall);
   return {
     rate: ((n - 1) * 1000) / (timing.lastToken - timing.firstToken),
     mainMsPerToken: ((mainAfter - mainBefore) * tickMs) / n,
@@ -84,7 +84,10 @@ const ours = await startOurs(config, '/tmp/probe-server-logs');
 const theirs = await startLlamaServer(tools, config, '/tmp/probe-server-logs');
 try {
   for (const server of [ours, theirs]) await streamChat(server.baseUrl, { messages: [{ role: 'user', content: 'warm up' }], max_tokens: 8 });
-  const results = new Map<string, Awaited<ReturnType<typeof measure>>[]>([[ours.name, []], [theirs.name, []]]);
+  const results = new Map<string, Awaited<ReturnType<typeof measure>>[]>([
+    [ours.name, []],
+    [theirs.name, []],
+  ]);
   for (let rep = 0; rep < reps; rep++) {
     for (const server of rep % 2 ? [theirs, ours] : [ours, theirs]) results.get(server.name)!.push(await measure(server, rep));
   }
@@ -92,7 +95,9 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [name, rows] of results) {
     const m = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
-    console.log(`| ${name} | ${m((r) => r.rate).toFixed(1)} (${rows.map((r) => r.rate.toFixed(1)).join(', ')}) | ${m((r) => r.mainMsPerToken).toFixed(2)} | ${m((r) => r.processMsPerToken).toFixed(1)} | ${rows[0]!.threads} | ${Math.max(...rows.map((r) => r.other)).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${m((r) => r.rate).toFixed(1)} (${rows.map((r) => r.rate.toFixed(1)).join(', ')}) | ${m((r) => r.mainMsPerToken).toFixed(2)} | ${m((r) => r.processMsPerToken).toFixed(1)} | ${rows[0]!.threads} | ${Math.max(...rows.map((r) => r.other)).toFixed(2)} |`,
+    );
   }
 } finally {
   await ours.stop();

@@ -53,15 +53,14 @@ const reps = Number(args.reps);
 const threads = Number(args.threads);
 
 const poolThreads = () => readdirSync('/proc/self/task').length;
-console.log(`load before: ${loadavg()}; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '(unset)'}; batching ${args.batching}, strategy ${args.strategy}, fa ${args.fa}, yield-after-batch ${args['yield-after-batch']}, defer-requeue ${args['defer-requeue']}`);
+console.log(
+  `load before: ${loadavg()}; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '(unset)'}; batching ${args.batching}, strategy ${args.strategy}, fa ${args.fa}, yield-after-batch ${args['yield-after-batch']}, defer-requeue ${args['defer-requeue']}`,
+);
 const llama = await getLlama({ build: 'never', maxThreads: threads, logLevel: LlamaLogLevel.warn });
 const model = await llama.loadModel({ modelPath: args.model });
 
 const shipped = new BatchGathering();
-const dispatchSchedule =
-  args.batching === 'microtask'
-    ? (dispatch: () => void) => queueMicrotask(dispatch)
-    : ('nextCycle' as const);
+const dispatchSchedule = args.batching === 'microtask' ? (dispatch: () => void) => queueMicrotask(dispatch) : ('nextCycle' as const);
 const context = await model.createContext({
   sequences: streams,
   contextSize: Number(args.ctx),
@@ -246,14 +245,23 @@ async function round(rep: number) {
   const tokensInSteady = steady.reduce((s, b) => s + b.tokens, 0);
   const steadyWall = steady.length ? steady.at(-1)!.decodeEnd - steady[0]!.decodeStart : 0;
   const main = cpu1.get(String(process.pid))!.ms - (cpu0.get(String(process.pid))?.ms ?? 0);
-  const workers = [...cpu1].filter(([tid, t]) => tid !== String(process.pid) && t.name.startsWith('node') === false && t.ms - (cpu0.get(tid)?.ms ?? 0) > 0).map(([tid, t]) => `${t.name}#${tid} ${t.ms - (cpu0.get(tid)?.ms ?? 0)}`);
-  if (process.env.PROBE_DUMP) console.log(batches.map((b) => `${b.seqs}/${b.tokens}`).join(' '), results.map((r) => [r.count, (r.first - started).toFixed(0), (r.end - started).toFixed(0)].join('@')).join(' '));
+  const workers = [...cpu1]
+    .filter(([tid, t]) => tid !== String(process.pid) && t.name.startsWith('node') === false && t.ms - (cpu0.get(tid)?.ms ?? 0) > 0)
+    .map(([tid, t]) => `${t.name}#${tid} ${t.ms - (cpu0.get(tid)?.ms ?? 0)}`);
+  if (process.env.PROBE_DUMP)
+    console.log(
+      batches.map((b) => `${b.seqs}/${b.tokens}`).join(' '),
+      results.map((r) => [r.count, (r.first - started).toFixed(0), (r.end - started).toFixed(0)].join('@')).join(' '),
+    );
   return {
     aggregate: (total * 1000) / wall,
     wall,
     batches: batches.length,
     steady: steady.length,
-    seqHist: [...seqHist].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(' '),
+    seqHist: [...seqHist]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' '),
     steadyRate: steadyWall ? (tokensInSteady * 1000) / steadyWall : 0,
     stepMs: steadyWall / Math.max(1, steady.length),
     decodeMs: median(steady.map((b) => b.decodeEnd - b.decodeStart)),
@@ -280,7 +288,9 @@ try {
     if (rep === reps - 1) console.log(`threads in process: ${r.threads}; CPU ms of non-node threads in last rep: ${r.workers || '—'}`);
   }
   console.log(`${streams} streams × ${tokens} tokens, ${context.currentThreads} threads: aggregate median ${median(aggs).toFixed(1)} tok/s`);
-  console.log('| rep | aggregate tok/s (incl. prefill) | wall s | batches | steady batches by #seqs | steady tok/s | ms/step | decodeBatch ms | sample phase ms | ms per sampleToken call | JS gap ms | main-thread CPU ms | other cores |');
+  console.log(
+    '| rep | aggregate tok/s (incl. prefill) | wall s | batches | steady batches by #seqs | steady tok/s | ms/step | decodeBatch ms | sample phase ms | ms per sampleToken call | JS gap ms | main-thread CPU ms | other cores |',
+  );
   console.log('| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);
 } finally {

@@ -9,9 +9,11 @@ const check = (schema: unknown) => schemaForGrammar(schema, 'response_format');
 
 describe('schemaForGrammar', () => {
   it('passes enforceable schemas, dropping annotations and turning anyOf into oneOf', () => {
-    expect(
-      check({ title: 'X', type: 'object', properties: { a: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'd' } }, required: ['a'] }),
-    ).toEqual({ type: 'object', properties: { a: { oneOf: [{ type: 'string' }, { type: 'null' }] } }, required: ['a'] });
+    expect(check({ title: 'X', type: 'object', properties: { a: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'd' } }, required: ['a'] })).toEqual({
+      type: 'object',
+      properties: { a: { oneOf: [{ type: 'string' }, { type: 'null' }] } },
+      required: ['a'],
+    });
   });
 
   it('accepts the schema dialects clients declare (Claude Code: draft 2020-12; also draft-07, draft-04)', () => {

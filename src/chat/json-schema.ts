@@ -10,9 +10,26 @@ import { ApiError } from '../errors.js';
 
 /** Keywords node-llama-cpp's JSON-schema grammar enforces (its GbnfJsonSchema type). */
 const ENFORCED = new Set([
-  'type', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', 'minItems', 'maxItems',
-  'minProperties', 'maxProperties', 'enum', 'const', 'oneOf', 'anyOf', '$defs', 'definitions', '$ref',
-  'format', 'minLength', 'maxLength',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'prefixItems',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'enum',
+  'const',
+  'oneOf',
+  'anyOf',
+  '$defs',
+  'definitions',
+  '$ref',
+  'format',
+  'minLength',
+  'maxLength',
 ]);
 /** Annotations: no effect on what is valid, safe to carry along. */
 const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly', 'strict']);
@@ -64,7 +81,11 @@ function rewrite(schema: Record<string, unknown>, param: string, path: string): 
   for (const [key, value] of Object.entries(schema)) {
     if (ANNOTATIONS.has(key)) continue;
     if (!ENFORCED.has(key)) {
-      throw new ApiError('invalid_request', `${param}: the JSON schema keyword "${key}" (at ${path || '/'}) cannot be enforced by the grammar yet; remove it or use response_format json_object`, { param });
+      throw new ApiError(
+        'invalid_request',
+        `${param}: the JSON schema keyword "${key}" (at ${path || '/'}) cannot be enforced by the grammar yet; remove it or use response_format json_object`,
+        { param },
+      );
     }
     const target = key === 'anyOf' ? 'oneOf' : key === 'definitions' ? '$defs' : key;
     if (SCHEMA_MAPS.has(key) && isObject(value)) {

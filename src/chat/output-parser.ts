@@ -4,10 +4,7 @@
 
 import type { GenerationEvent } from './types.js';
 
-export type ParsedEvent = Extract<
-  GenerationEvent,
-  { type: 'text' | 'reasoning' | 'tool_call_start' | 'tool_call_arguments' | 'tool_call_end' }
->;
+export type ParsedEvent = Extract<GenerationEvent, { type: 'text' | 'reasoning' | 'tool_call_start' | 'tool_call_arguments' | 'tool_call_end' }>;
 
 export interface OutputParser {
   /** Feed the next piece of raw output; returns the events it completes. */

@@ -679,7 +679,7 @@ const ROUTED_CACHES: RoutedCache[] = [
   { name: 'background', slots: 2, contextSize: 50, queueSize: 0, routes: [{ model: '*haiku*' }] },
 ];
 
-describe('ChatPipeline routing over the mock engine\'s caches', () => {
+describe("ChatPipeline routing over the mock engine's caches", () => {
   it('sends each request to the cache its rules pick and names it in the route', async () => {
     const engine = new MockEngine({ caches: ROUTED_CACHES });
     const notes: Record<string, unknown>[] = [];
@@ -694,7 +694,10 @@ describe('ChatPipeline routing over the mock engine\'s caches', () => {
     const request = (model: string): ChatRequest => ({
       id: model,
       model,
-      messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'hi' }],
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: 'hi' },
+      ],
       sampling: {},
       trace: { prompt: () => undefined, promptDetails: (info) => notes.push(info), rawOutput: () => undefined, note: () => undefined },
     });

@@ -31,7 +31,6 @@ export interface ChatPipelineOptions {
   router?: Router;
 }
 
-
 /** `response_format` becomes a grammar: the model can only produce what the client asked for. */
 function responseFormatConstraint(request: ChatRequest): OutputConstraint | undefined {
   const format = request.responseFormat;

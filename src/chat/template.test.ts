@@ -45,11 +45,7 @@ const CONVERSATION: ChatMessage[] = [
  * The same with the assistant's answer to the tool result before the next user turn: Mistral's
  * templates reject a user message right after tool results (they raise in their own code).
  */
-const ANSWERED: ChatMessage[] = [
-  ...CONVERSATION.slice(0, 4),
-  { role: 'assistant', content: 'It is 21 °C in Paris.' },
-  { role: 'user', content: 'And tomorrow?' },
-];
+const ANSWERED: ChatMessage[] = [...CONVERSATION.slice(0, 4), { role: 'assistant', content: 'It is 21 °C in Paris.' }, { role: 'user', content: 'And tomorrow?' }];
 
 function load(stem: string): ChatTemplate {
   return new ChatTemplate(readFileSync(templatePath(stem), 'utf8'), { bosToken: '<BOS>', eosToken: '<EOS>' });
@@ -281,9 +277,7 @@ describe('real chat templates (llama.cpp models/templates)', () => {
       { role: 'assistant', content: 'Checking.', reasoning: 'I should call the tool.', toolCalls: [CALL] },
       { role: 'tool', content: '{"temperature": 21}', toolCallId: CALL.id },
     ];
-    expect(render(load('Qwen-Qwen3-0.6B'), { messages })).toContain(
-      '<|im_start|>assistant\n<think>\nI should call the tool.\n</think>\n\nChecking.\n<tool_call>',
-    );
+    expect(render(load('Qwen-Qwen3-0.6B'), { messages })).toContain('<|im_start|>assistant\n<think>\nI should call the tool.\n</think>\n\nChecking.\n<tool_call>');
     // gpt-oss reads `thinking` and wants either it or content beside a tool call (llama.cpp drops the content).
     expect(render(load('openai-gpt-oss-120b'), { messages })).toContain(
       '<|start|>assistant<|channel|>analysis<|message|>I should call the tool.<|end|><|start|>assistant to=functions.get_weather',
@@ -296,9 +290,7 @@ describe('raise_exception', () => {
     const error = renderError(() => render(load('mistralai-Mistral-Nemo-Instruct-2407')));
     expect(error.kind).toBe('invalid_request');
     expect(error.status).toBe(400);
-    expect(error.message).toBe(
-      'chat template error: After the optional system message, conversation roles must alternate user/assistant/user/assistant/...',
-    );
+    expect(error.message).toBe('chat template error: After the optional system message, conversation roles must alternate user/assistant/user/assistant/...');
   });
 
   it('reports wrong role order (Gemma 2: two user turns in a row)', () => {
@@ -320,9 +312,7 @@ describe('raise_exception', () => {
     expect(error.kind).toBe('internal');
     expect(error.message).toContain("'str' object has no attribute 'nope'");
     // Python refuses str + dict; the library alone would print "[object Map]".
-    expect(renderError(() => new ChatTemplate('{{ "a" + {"b": 1} }}').render({ messages: [] })).message).toContain(
-      'can only concatenate str (not "dict") to str',
-    );
+    expect(renderError(() => new ChatTemplate('{{ "a" + {"b": 1} }}').render({ messages: [] })).message).toContain('can only concatenate str (not "dict") to str');
   });
 });
 
@@ -333,9 +323,7 @@ describe('raise_exception', () => {
 describe('context', () => {
   it('provides strftime_now, date_string and datetime for the given time', () => {
     const template = new ChatTemplate("{{ strftime_now('%Y-%m-%d %H:%M:%S %a %A %b %B %d %-d %j %p %I %y %%') }}|{{ date_string }}|{{ datetime }}");
-    expect(template.render({ messages: [], now: new Date(2024, 6, 5, 14, 3, 9) })).toBe(
-      '2024-07-05 14:03:09 Fri Friday Jul July 05 5 187 PM 02 24 %|05 Jul 2024|Jul 05 2024',
-    );
+    expect(template.render({ messages: [], now: new Date(2024, 6, 5, 14, 3, 9) })).toBe('2024-07-05 14:03:09 Fri Friday Jul July 05 5 187 PM 02 24 %|05 Jul 2024|Jul 05 2024');
   });
 
   it('strftime_now is a real function, not a context variable (no "Variable already declared")', () => {
@@ -344,17 +332,24 @@ describe('context', () => {
   });
 
   it('provides bos_token, eos_token, add_generation_prompt, and tools only when there are tools', () => {
-    const template = new ChatTemplate(
-      '{{ bos_token }}|{{ eos_token }}|{{ add_generation_prompt }}|{{ tools is defined }}|{{ tools | length if tools is defined else "" }}',
-      { bosToken: '<s>', eosToken: '</s>' },
-    );
+    const template = new ChatTemplate('{{ bos_token }}|{{ eos_token }}|{{ add_generation_prompt }}|{{ tools is defined }}|{{ tools | length if tools is defined else "" }}', {
+      bosToken: '<s>',
+      eosToken: '</s>',
+    });
     expect(template.render({ messages: [] })).toBe('<s>|</s>|True|False|');
     expect(template.render({ messages: [], tools: [WEATHER], addGenerationPrompt: false })).toBe('<s>|</s>|False|True|1');
   });
 
   it('converts messages to the OpenAI shape templates expect', () => {
     const messages: ChatMessage[] = [
-      { role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }], name: 'ann' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ],
+        name: 'ann',
+      },
       { role: 'assistant', content: '', reasoning: 'hmm', toolCalls: [CALL, { id: 'c2', name: 'noop', arguments: '' }] },
       { role: 'tool', content: 'ok', toolCallId: 'call_abc123' },
       { role: 'tool', content: 'ok', toolCallId: 'c2', name: 'explicit' },
@@ -380,22 +375,15 @@ describe('context', () => {
   });
 
   it('passes arguments as objects to templates that look inside them, as text to templates that print them', () => {
-    const source =
-      '{% for m in messages %}{% for c in m.tool_calls or [] %}[{{ c.function.arguments }}]{% endfor %}{% endfor %}';
+    const source = '{% for m in messages %}{% for c in m.tool_calls or [] %}[{{ c.function.arguments }}]{% endfor %}{% endfor %}';
     const printing = new ChatTemplate(source);
     expect(printing.caps.objectArguments).toBe(false);
-    expect(printing.render({ messages: [{ role: 'assistant', content: '', toolCalls: [{ ...CALL, arguments: '{"city":"Paris"}' }] }] })).toBe(
-      '[{"city":"Paris"}]',
-    );
+    expect(printing.render({ messages: [{ role: 'assistant', content: '', toolCalls: [{ ...CALL, arguments: '{"city":"Paris"}' }] }] })).toBe('[{"city":"Paris"}]');
     const dumping = new ChatTemplate(source.replace('c.function.arguments', 'c.function.arguments | tojson'));
     expect(dumping.caps.objectArguments).toBe(true);
-    expect(dumping.render({ messages: [{ role: 'assistant', content: '', toolCalls: [{ ...CALL, arguments: '{"city":"Paris"}' }] }] })).toBe(
-      '[{"city": "Paris"}]',
-    );
+    expect(dumping.render({ messages: [{ role: 'assistant', content: '', toolCalls: [{ ...CALL, arguments: '{"city":"Paris"}' }] }] })).toBe('[{"city": "Paris"}]');
     // Arguments that are not a JSON object stay text (llama.cpp would reject the request).
-    expect(dumping.render({ messages: [{ role: 'assistant', content: '', toolCalls: [{ ...CALL, arguments: '{"city": "Par' }] }] })).toBe(
-      '["{\\"city\\": \\"Par"]',
-    );
+    expect(dumping.render({ messages: [{ role: 'assistant', content: '', toolCalls: [{ ...CALL, arguments: '{"city": "Par' }] }] })).toBe('["{\\"city\\": \\"Par"]');
   });
 
   it('rewrites tool-call ids to 9 alphanumerics only for templates that demand it, consistently', () => {
@@ -409,7 +397,15 @@ describe('context', () => {
   it('rejects images clearly', () => {
     const error = renderError(() =>
       load('Qwen-Qwen2.5-7B-Instruct').render({
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image', url: 'data:image/png;base64,AA' }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'what is this' },
+              { type: 'image', url: 'data:image/png;base64,AA' },
+            ],
+          },
+        ],
       }),
     );
     expect(error.kind).toBe('invalid_request');
@@ -420,9 +416,7 @@ describe('context', () => {
   it('fails at load time, naming the problem, when the template does not parse', () => {
     expect(() => new ChatTemplate('{% for m in messages %}{{ m.content }}', { origin: 'tokenizer.chat_template of x.gguf' })).toThrow(FatalError);
     expect(() => new ChatTemplate('{% if %}')).toThrow(/chat template could not be parsed: /);
-    expect(() => new ChatTemplate('{% for m in messages %}', { origin: 'tokenizer.chat_template of x.gguf' })).toThrow(
-      /tokenizer\.chat_template of x\.gguf/,
-    );
+    expect(() => new ChatTemplate('{% for m in messages %}', { origin: 'tokenizer.chat_template of x.gguf' })).toThrow(/tokenizer\.chat_template of x\.gguf/);
   });
 });
 
@@ -504,10 +498,7 @@ const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'template', 'go
 const GOLDEN_FILE = join(GOLDEN_DIR, 'jinja2-golden.json');
 
 /** Richer data than above: non-ASCII, quotes, nested and typed arguments, a tool without a description. */
-const PARITY_TOOLS: ToolDefinition[] = [
-  WEATHER,
-  { name: 'no_description', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
-];
+const PARITY_TOOLS: ToolDefinition[] = [WEATHER, { name: 'no_description', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
 const PARITY_CALL: ToolCall = {
   id: 'call_abc123',
   name: 'get_weather',
@@ -542,7 +533,13 @@ const PARITY_SCENARIOS: Record<string, { messages: ChatMessage[]; tools: boolean
     kwargs: { enable_thinking: true },
     messages: [
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: [{ type: 'text', text: 'Part one.' }, { type: 'text', text: 'Part two.' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Part one.' },
+          { type: 'text', text: 'Part two.' },
+        ],
+      },
       { role: 'assistant', content: 'Hello!' },
       { role: 'user', content: 'Bye' },
     ],

@@ -19,8 +19,10 @@ describe('ToolArgumentChecker', () => {
     expect(call(new ToolArgumentChecker(tools), 'get_weather', '{}')?.problem).toMatch(/city/);
   });
 
-  it('checks tools whose schema declares draft 2020-12, as Claude Code\'s do', () => {
-    const bash = [{ name: 'Bash', parameters: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }];
+  it("checks tools whose schema declares draft 2020-12, as Claude Code's do", () => {
+    const bash = [
+      { name: 'Bash', parameters: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } },
+    ];
     expect(call(new ToolArgumentChecker(bash), 'Bash', '{"command":"ls"}')).toBeUndefined();
     expect(call(new ToolArgumentChecker(bash), 'Bash', '{"cmd":"ls"}')?.problem).toMatch(/required property 'command'/);
   });

@@ -65,7 +65,11 @@ describe('buildClaudeEnv', () => {
   });
 
   it('uses the server key as the token, --model-name over the served id, and lets user values win', () => {
-    const env = buildClaudeEnv({ ...base, apiKey: 'sk-local-123456', modelName: 'local' }, { modelId: 'file.gguf' }, { ANTHROPIC_DEFAULT_HAIKU_MODEL: 'mine', API_TIMEOUT_MS: '5' });
+    const env = buildClaudeEnv(
+      { ...base, apiKey: 'sk-local-123456', modelName: 'local' },
+      { modelId: 'file.gguf' },
+      { ANTHROPIC_DEFAULT_HAIKU_MODEL: 'mine', API_TIMEOUT_MS: '5' },
+    );
     expect(env.ANTHROPIC_AUTH_TOKEN).toBe('sk-local-123456');
     expect(env.ANTHROPIC_MODEL).toBe('local');
     expect(env.ANTHROPIC_DEFAULT_HAIKU_MODEL).toBeUndefined(); // the user's own stays

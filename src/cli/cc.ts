@@ -165,7 +165,14 @@ export function buildClaudeEnv(options: Pick<CcOptions, 'url' | 'apiKey' | 'mode
     // Every tier and the background/subagent models go to the one loaded model; otherwise
     // Claude Code asks for claude-opus-… / claude-haiku-… names the server would just accept,
     // but its own per-model limits would follow those names.
-    for (const name of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL']) {
+    for (const name of [
+      'ANTHROPIC_MODEL',
+      'ANTHROPIC_DEFAULT_OPUS_MODEL',
+      'ANTHROPIC_DEFAULT_SONNET_MODEL',
+      'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+      'ANTHROPIC_SMALL_FAST_MODEL',
+      'CLAUDE_CODE_SUBAGENT_MODEL',
+    ]) {
       set[name] = model;
     }
   }
@@ -255,7 +262,8 @@ export async function serverFacts(url: string, apiKey?: string): Promise<ServerF
   const get = async (path: string): Promise<unknown> => {
     try {
       const response = await fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(5_000) });
-      if (response.status === 401 || response.status === 403) throw new FatalError(`The server at ${url} refused the API key (HTTP ${response.status}). Pass the server's key with --api-key or ${API_KEY_ENV}.`);
+      if (response.status === 401 || response.status === 403)
+        throw new FatalError(`The server at ${url} refused the API key (HTTP ${response.status}). Pass the server's key with --api-key or ${API_KEY_ENV}.`);
       return response.ok ? await response.json() : undefined;
     } catch (error) {
       if (error instanceof FatalError) throw error;
@@ -264,7 +272,9 @@ export async function serverFacts(url: string, apiKey?: string): Promise<ServerF
   };
   const [models, props] = await Promise.all([get('/v1/models'), get('/props')]);
   const modelId = (models as { data?: { id?: unknown }[] } | undefined)?.data?.[0]?.id;
-  const nCtx = (props as { n_ctx?: unknown; default_generation_settings?: { n_ctx?: unknown } } | undefined)?.n_ctx ?? (props as { default_generation_settings?: { n_ctx?: unknown } } | undefined)?.default_generation_settings?.n_ctx;
+  const nCtx =
+    (props as { n_ctx?: unknown; default_generation_settings?: { n_ctx?: unknown } } | undefined)?.n_ctx ??
+    (props as { default_generation_settings?: { n_ctx?: unknown } } | undefined)?.default_generation_settings?.n_ctx;
   return {
     ...(typeof modelId === 'string' ? { modelId } : {}),
     ...(typeof nCtx === 'number' && nCtx > 0 ? { nCtx } : {}),
@@ -319,10 +329,13 @@ async function waitReady(url: string, server: StartedServer, timeoutMs: number):
     if (state === 'ready') break;
     const exit = server.child.exitCode ?? server.child.signalCode;
     if (exit !== null || state === 'failed') {
-      throw new FatalError(`llama-bridge serve ${state === 'failed' ? 'failed to load the model' : `exited (${exit})`} before it was ready. Its log (${server.logPath}):\n${tail(server.logPath)}`);
+      throw new FatalError(
+        `llama-bridge serve ${state === 'failed' ? 'failed to load the model' : `exited (${exit})`} before it was ready. Its log (${server.logPath}):\n${tail(server.logPath)}`,
+      );
     }
     const elapsed = Math.round((Date.now() - started) / 1000);
-    if (Date.now() - started > timeoutMs) throw new FatalError(`llama-bridge serve was not ready after ${elapsed} s (log: ${server.logPath}); raise --serve-timeout for big models.`);
+    if (Date.now() - started > timeoutMs)
+      throw new FatalError(`llama-bridge serve was not ready after ${elapsed} s (log: ${server.logPath}); raise --serve-timeout for big models.`);
     const what = state === 'loading' ? 'loading the model' : 'starting';
     if (tty) process.stderr.write(`\rllama-bridge serve: ${what}… ${elapsed} s `);
     else if (elapsed - lastLine >= 5 || lastLine === 0) {

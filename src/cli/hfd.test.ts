@@ -28,7 +28,10 @@ beforeAll(async () => {
 const savedEnv = { endpoint: process.env.HF_ENDPOINT, token: process.env.HF_TOKEN };
 afterAll(async () => {
   await hub.close();
-  for (const [key, value] of [['HF_ENDPOINT', savedEnv.endpoint], ['HF_TOKEN', savedEnv.token]] as const) {
+  for (const [key, value] of [
+    ['HF_ENDPOINT', savedEnv.endpoint],
+    ['HF_TOKEN', savedEnv.token],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }

@@ -5,7 +5,9 @@ export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER, max = Num
   return (value: string): number => {
     const number = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || number < min || number > max) {
-      throw new InvalidArgumentError(`${flag} takes a whole number${min > Number.MIN_SAFE_INTEGER ? ` ≥ ${min}` : ''}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, not "${value}".`);
+      throw new InvalidArgumentError(
+        `${flag} takes a whole number${min > Number.MIN_SAFE_INTEGER ? ` ≥ ${min}` : ''}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, not "${value}".`,
+      );
     }
     return number;
   };

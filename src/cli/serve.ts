@@ -31,18 +31,34 @@ export function registerServe(program: Command): void {
     .addOption(new Option('-t, --n-threads <n>', 'CPU threads for generation and prompt processing (default: all math cores)').argParser(intOption('--n-threads', 1)))
     .addOption(new Option('--flash-attn [on|off]', 'flash attention (default: auto)').argParser(parseOnOff))
     .addOption(new Option('--n-gpu-layers <n|auto|max>', 'layers to offload to the GPU (default: auto, all that fit)').argParser(parseGpuLayers))
-    .addOption(new Option('--parallel <n>', 'number of slots: requests served at once, each with its own KV cache').default(DEFAULTS.parallel).argParser(intOption('--parallel', 1, 256)))
-    .addOption(new Option('--queue-size <n>', 'requests that may wait for a free slot before the server answers 503').default(DEFAULTS.queueSize).argParser(intOption('--queue-size', 0)))
+    .addOption(
+      new Option('--parallel <n>', 'number of slots: requests served at once, each with its own KV cache').default(DEFAULTS.parallel).argParser(intOption('--parallel', 1, 256)),
+    )
+    .addOption(
+      new Option('--queue-size <n>', 'requests that may wait for a free slot before the server answers 503').default(DEFAULTS.queueSize).argParser(intOption('--queue-size', 0)),
+    )
     .option('--chat-template-file <file>', "Jinja chat template to use instead of the model's own")
     .addOption(new Option('--chat-format <family>', 'output syntax to parse (tool calls, thinking); default: detected from the chat template').choices(FAMILY_IDS))
-    .addOption(new Option('--reasoning-format <format>', 'auto: split thinking into reasoning_content; none: leave it in the text').choices(REASONING_FORMATS).default(DEFAULTS.reasoningFormat))
+    .addOption(
+      new Option('--reasoning-format <format>', 'auto: split thinking into reasoning_content; none: leave it in the text')
+        .choices(REASONING_FORMATS)
+        .default(DEFAULTS.reasoningFormat),
+    )
     .option('--no-mmap', 'read the whole model into memory instead of memory-mapping it')
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', DEFAULTS.debugDir)
     .option('--cache-dir <dir>', "save the slots' KV caches here on shutdown and restore them at start (hot restarts)")
-    .addOption(new Option('--cache-save-idle <seconds>', 'with --cache-dir, also save changed caches after this long without requests (0: on shutdown only)').default(DEFAULTS.cacheSaveIdleSeconds).argParser(intOption('--cache-save-idle', 0)))
-    .addOption(new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish').default(DEFAULTS.shutdownGraceMs).argParser(intOption('--shutdown-grace-ms', 0)))
+    .addOption(
+      new Option('--cache-save-idle <seconds>', 'with --cache-dir, also save changed caches after this long without requests (0: on shutdown only)')
+        .default(DEFAULTS.cacheSaveIdleSeconds)
+        .argParser(intOption('--cache-save-idle', 0)),
+    )
+    .addOption(
+      new Option('--shutdown-grace-ms <ms>', 'on SIGINT/SIGTERM, how long in-flight requests may finish')
+        .default(DEFAULTS.shutdownGraceMs)
+        .argParser(intOption('--shutdown-grace-ms', 0)),
+    )
     .action(async (flags, command) => {
       const { config, warnings } = resolveServeConfig(flags as ServeFlags, {
         isFromCli: (name) => command.getOptionValueSource(name) === 'cli',

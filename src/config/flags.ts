@@ -48,7 +48,13 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       ...defined('port', flags.port),
       ...defined('apiKey', flags.apiKey || undefined),
       ...defined('allowRemoteWithoutKey', flags.allowRemoteWithoutKey),
-      ...defined('corsOrigins', flags.cors?.split(',').map((origin) => origin.trim()).filter(Boolean)),
+      ...defined(
+        'corsOrigins',
+        flags.cors
+          ?.split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
       ...defined('logLevel', flags.logLevel),
       ...defined('debug', flags.debug),
       ...defined('debugDir', flags.debugDir),
@@ -82,9 +88,30 @@ export function configFromFlags(flags: ServeFlags): Config {
 
 /** Flags that a config file replaces: given on the command line next to --config, they are ignored. */
 export const CONFIG_REPLACES = [
-  'model', 'host', 'port', 'apiKey', 'allowRemoteWithoutKey', 'cors', 'nCtx', 'nBatch', 'nUbatch', 'nThreads', 'flashAttn',
-  'nGpuLayers', 'parallel', 'queueSize', 'chatTemplateFile', 'chatFormat', 'reasoningFormat', 'mmap', 'logLevel', 'debug',
-  'debugDir', 'cacheDir', 'cacheSaveIdle', 'shutdownGraceMs',
+  'model',
+  'host',
+  'port',
+  'apiKey',
+  'allowRemoteWithoutKey',
+  'cors',
+  'nCtx',
+  'nBatch',
+  'nUbatch',
+  'nThreads',
+  'flashAttn',
+  'nGpuLayers',
+  'parallel',
+  'queueSize',
+  'chatTemplateFile',
+  'chatFormat',
+  'reasoningFormat',
+  'mmap',
+  'logLevel',
+  'debug',
+  'debugDir',
+  'cacheDir',
+  'cacheSaveIdle',
+  'shutdownGraceMs',
 ] as const satisfies readonly (keyof ServeFlags)[];
 
 /** The one warning for command-line flags that --config overrides, or undefined when there are none. */

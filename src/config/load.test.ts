@@ -223,11 +223,13 @@ describe('config errors name the key and its line', () => {
     expect(errorOf('[[cache]]\nname = "a"\nslots = 1\ndefault = true\n[[cache]]\nname = "b"\nslots = 1\ndefault = true\n')).toContain(
       'c.toml:8: cache[1].default: only one cache may be the default; "a" already is',
     );
-    expect(errorOf('[[cache]]\nname = "a"\nslots = 1\ndefault = true\n[[cache]]\nname = "a"\nslots = 1\n')).toContain('c.toml:6: cache[1].name: another cache is already named "a"');
+    expect(errorOf('[[cache]]\nname = "a"\nslots = 1\ndefault = true\n[[cache]]\nname = "a"\nslots = 1\n')).toContain(
+      'c.toml:6: cache[1].name: another cache is already named "a"',
+    );
     expect(errorOf('[model]\nn_ctx_total = 100\n[[cache]]\nname = "a"\nslots = 1\nn_ctx = 5\nshare = 0.5\n')).toContain('c.toml:7: cache[0].share: give n_ctx');
     expect(errorOf('[[cache]]\nname = "a"\nslots = 1\nshare = 0.5\n')).toContain('c.toml:4: cache[0].share: share needs [model].n_ctx_total');
     expect(errorOf('[model]\nn_ctx_total = 100\n[[cache]]\nname = "a"\nslots = 1\nshare = 0.7\ndefault = true\n[[cache]]\nname = "b"\nslots = 1\nshare = 0.6\n')).toContain(
-      'c.toml:11: cache[1].share: the caches\' shares add up to 1.3, more than 1',
+      "c.toml:11: cache[1].share: the caches' shares add up to 1.3, more than 1",
     );
     expect(errorOf('[[cache]]\nname = "a"\nslots = 1\n[[cache.route]]\n')).toContain('c.toml:4: cache[0].route[0]: a route needs at least one of');
   });
@@ -248,8 +250,16 @@ describe('ignoredFlagsWarning', () => {
   it('names each model/server flag given on the command line, once', () => {
     const fromCli = new Set(['nCtx', 'port', 'mmap', 'mock']);
     const flags: Record<string, string> = { nCtx: '--n-ctx', port: '--port', mmap: '--no-mmap' };
-    const warning = ignoredFlagsWarning((name) => fromCli.has(name), (name) => flags[name] ?? name);
+    const warning = ignoredFlagsWarning(
+      (name) => fromCli.has(name),
+      (name) => flags[name] ?? name,
+    );
     expect(warning).toBe('--config given: ignoring --port, --n-ctx, --no-mmap from the command line (set them in the config file instead)');
-    expect(ignoredFlagsWarning(() => false, (name) => name)).toBeUndefined();
+    expect(
+      ignoredFlagsWarning(
+        () => false,
+        (name) => name,
+      ),
+    ).toBeUndefined();
   });
 });

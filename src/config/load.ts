@@ -132,8 +132,7 @@ function cachesOf(config: ConfigFile): RoutedCache[] {
   const model = config.model ?? {};
   const queueSize = config.server?.queue_size ?? DEFAULTS.queueSize;
   return entries.map((cache): RoutedCache => {
-    const contextSize =
-      cache.n_ctx ?? (cache.share !== undefined ? Math.floor((model.n_ctx_total! * cache.share) / cache.slots) : (model.n_ctx ?? DEFAULTS.nCtx));
+    const contextSize = cache.n_ctx ?? (cache.share !== undefined ? Math.floor((model.n_ctx_total! * cache.share) / cache.slots) : (model.n_ctx ?? DEFAULTS.nCtx));
     return {
       name: cache.name,
       slots: cache.slots,

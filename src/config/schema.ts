@@ -15,7 +15,10 @@ const routeSchema = z.strictObject({
   headers: z.record(z.string().min(1), z.string()).optional(),
   system_contains: z.string().min(1).optional(),
   /** Leading hex digits of the sha256 of the system prompt. */
-  system_fingerprint: z.string().regex(/^[0-9a-fA-F]+$/, 'expected hex digits').optional(),
+  system_fingerprint: z
+    .string()
+    .regex(/^[0-9a-fA-F]+$/, 'expected hex digits')
+    .optional(),
 });
 
 const cacheSchema = z.strictObject({
@@ -37,7 +40,10 @@ const serverSchema = z.strictObject({
   port: z.int().min(0).max(65535).optional(),
   api_key: z.string().min(1).optional(),
   /** Name of an environment variable holding the key. */
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+    .optional(),
   allow_remote_without_key: z.boolean().optional(),
   cors: z.array(z.string().min(1)).optional(),
   debug: z.boolean().optional(),
@@ -93,7 +99,11 @@ export const configSchema = z
       }
       cache.route?.forEach((rule, ruleIndex) => {
         if (Object.keys(rule).length === 0 || (rule.headers && Object.keys(rule).length === 1 && Object.keys(rule.headers).length === 0)) {
-          ctx.addIssue({ code: 'custom', path: ['cache', index, 'route', ruleIndex], message: 'a route needs at least one of model, headers, system_contains, system_fingerprint' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cache', index, 'route', ruleIndex],
+            message: 'a route needs at least one of model, headers, system_contains, system_fingerprint',
+          });
         }
       });
     });

@@ -26,9 +26,7 @@ export interface SavedSlot {
 const Manifest = z.object({
   version: z.literal(1),
   model: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
-  slots: z.array(
-    z.object({ cache: z.string(), slot: z.number().int(), contextSize: z.number().int(), tokens: z.number().int(), file: z.string(), lastUsedAt: z.number() }),
-  ),
+  slots: z.array(z.object({ cache: z.string(), slot: z.number().int(), contextSize: z.number().int(), tokens: z.number().int(), file: z.string(), lastUsedAt: z.number() })),
 });
 type Manifest = z.infer<typeof Manifest>;
 

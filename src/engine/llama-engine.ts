@@ -45,7 +45,9 @@ export class LlamaEngine implements Engine {
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
     const { llama, model, caches: loaded, info } = await loadModel(options);
     const caches = new CacheSet<LlamaSlot, LlamaCache>(loaded, info.defaultCache);
-    const persistence = options.cacheDir ? new SlotCachePersistence(new CacheStore(options.cacheDir, options.modelPath), caches, options.logger, options.cacheSaveIdleMs ?? 0) : undefined;
+    const persistence = options.cacheDir
+      ? new SlotCachePersistence(new CacheStore(options.cacheDir, options.modelPath), caches, options.logger, options.cacheSaveIdleMs ?? 0)
+      : undefined;
     await persistence?.restore();
     return new LlamaEngine(info, llama, model, caches, options.logger, persistence);
   }

@@ -21,9 +21,7 @@ import type { CacheSpec, CompletionEvent, CompletionRequest, Engine, ModelInfo, 
 
 const scriptSchema = z.strictObject({
   tokenDelayMs: z.number().int().min(0).max(10_000).default(0),
-  responses: z
-    .array(z.strictObject({ match: z.string().optional(), output: z.string() }))
-    .min(1, 'a mock script needs at least one response'),
+  responses: z.array(z.strictObject({ match: z.string().optional(), output: z.string() })).min(1, 'a mock script needs at least one response'),
 });
 
 export type MockScript = z.output<typeof scriptSchema>;

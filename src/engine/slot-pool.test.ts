@@ -3,7 +3,15 @@ import { ApiError } from '../errors.js';
 import { commonPrefixLength, SlotPool, type PooledSlot } from './slot-pool.js';
 
 function slot(id: number, tokens: number[] = []): PooledSlot & { tokens: number[] } {
-  return { id, busy: false, lastUsed: 0, tokens, cachedTokens() { return this.tokens; } };
+  return {
+    id,
+    busy: false,
+    lastUsed: 0,
+    tokens,
+    cachedTokens() {
+      return this.tokens;
+    },
+  };
 }
 
 describe('commonPrefixLength', () => {
@@ -31,8 +39,14 @@ describe('SlotPool', () => {
   });
 
   it('evicts the least recently used slot when no free slot keeps most of its cache', async () => {
-    const a = slot(0, Array.from({ length: 100 }, (_, i) => i));
-    const b = slot(1, Array.from({ length: 100 }, (_, i) => i + 1000));
+    const a = slot(
+      0,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    const b = slot(
+      1,
+      Array.from({ length: 100 }, (_, i) => i + 1000),
+    );
     const pool = new SlotPool([a, b], 4);
     pool.release((await pool.acquire(a.tokens)).slot); // slot 0 is now the most recently used
     const grant = await pool.acquire([0, 1, 2, 7000]);
@@ -53,8 +67,14 @@ describe('SlotPool', () => {
     const pool = new SlotPool([slot(0)], 4);
     const held = await pool.acquire([1]);
     const order: string[] = [];
-    const w1 = pool.acquire([1]).then((g) => { order.push('w1'); return g; });
-    const w2 = pool.acquire([1]).then((g) => { order.push('w2'); return g; });
+    const w1 = pool.acquire([1]).then((g) => {
+      order.push('w1');
+      return g;
+    });
+    const w2 = pool.acquire([1]).then((g) => {
+      order.push('w2');
+      return g;
+    });
     expect(pool.queueDepth()).toBe(2);
     pool.release(held.slot);
     pool.release((await w1).slot);

@@ -70,10 +70,14 @@ export class SlotPool<S extends PooledSlot> {
     }
     if (this.waiting.length >= this.maxQueue) {
       return Promise.reject(
-        new ApiError('overloaded', `Server busy: all ${this.slots.length} slots${this.name !== undefined ? ` of cache "${this.name}"` : ''} are in use and ${this.waiting.length} requests are waiting. Retry shortly.`, {
-          retryAfter: 1,
-          code: 'server_overloaded',
-        }),
+        new ApiError(
+          'overloaded',
+          `Server busy: all ${this.slots.length} slots${this.name !== undefined ? ` of cache "${this.name}"` : ''} are in use and ${this.waiting.length} requests are waiting. Retry shortly.`,
+          {
+            retryAfter: 1,
+            code: 'server_overloaded',
+          },
+        ),
       );
     }
     return new Promise<SlotGrant<S>>((resolve, reject) => {
@@ -132,7 +136,6 @@ export class SlotPool<S extends PooledSlot> {
     best.slot.busy = true;
     return { slot: best.slot, commonPrefix: best.commonPrefix };
   }
-
 }
 
 /** Whether slot candidate `a` should serve the prompt rather than `b` (see the rule at the top). */

@@ -20,8 +20,15 @@ export class Metrics {
   readonly cachedTokens = this.counter('llama_bridge_prompt_cached_tokens_total', 'Prompt tokens served from the KV cache instead of being evaluated, by cache.', ['cache']);
   readonly generatedTokens = this.counter('llama_bridge_generated_tokens_total', 'Tokens generated, by cache.', ['cache']);
   readonly promptSeconds = this.counter('llama_bridge_prompt_seconds_total', 'Seconds from slot assignment to the first output (prompt processing), by cache.', ['cache']);
-  readonly generationSeconds = this.counter('llama_bridge_generation_seconds_total', 'Seconds from the first output to the end of generation (divide generated tokens by it for tokens/s), by cache.', ['cache']);
-  readonly generations = this.counter('llama_bridge_generations_total', 'Generations, by cache and outcome (end, max_tokens, stop_sequence, tool_calls, error, cancelled).', ['cache', 'outcome']);
+  readonly generationSeconds = this.counter(
+    'llama_bridge_generation_seconds_total',
+    'Seconds from the first output to the end of generation (divide generated tokens by it for tokens/s), by cache.',
+    ['cache'],
+  );
+  readonly generations = this.counter('llama_bridge_generations_total', 'Generations, by cache and outcome (end, max_tokens, stop_sequence, tool_calls, error, cancelled).', [
+    'cache',
+    'outcome',
+  ]);
   private inFlight = 0;
   private lastTokensPerSecond = 0;
   private promptTotal = 0;

@@ -68,13 +68,7 @@ describe('SseWriter', () => {
     expect(res.headers['connection']).toBe('keep-alive');
     expect(res.headers['x-accel-buffering']).toBe('no');
     expect(res.headers['x-extra']).toBe('yes');
-    expect(await readAll(res)).toBe(
-      'data: {"a":1}\n\n' +
-        'event: ping\ndata: {"type":"ping"}\n\n' +
-        'data: line1\ndata: line2\n\n' +
-        ': hello\n\n' +
-        'data: [DONE]\n\n',
-    );
+    expect(await readAll(res)).toBe('data: {"a":1}\n\n' + 'event: ping\ndata: {"type":"ping"}\n\n' + 'data: line1\ndata: line2\n\n' + ': hello\n\n' + 'data: [DONE]\n\n');
   });
 
   it('does not fire the signal when the request body has been read, nor on a normal close', async () => {
@@ -204,9 +198,7 @@ describe('watchClientDisconnect', () => {
       watches.push(watch);
       if (req.headers['x-mode'] === 'finish') res.end('done');
     });
-    const finished = await new Promise<IncomingMessage>((resolve) =>
-      http.get({ port, host: '127.0.0.1', headers: { 'x-mode': 'finish' } }, resolve),
-    );
+    const finished = await new Promise<IncomingMessage>((resolve) => http.get({ port, host: '127.0.0.1', headers: { 'x-mode': 'finish' } }, resolve));
     await readAll(finished);
     await new Promise((r) => setTimeout(r, 20));
     expect(watches[0]?.signal.aborted).toBe(false);
@@ -280,7 +272,9 @@ interface PumpRun {
  */
 async function pumpServer(
   produce: (sse: SseWriter) => AsyncGenerator<string>,
-  options: { first?: (events: AsyncIterator<string>) => IteratorResult<string> | Promise<IteratorResult<string>> } & Partial<Omit<PumpSseOptions<string, { type: string; text?: string }>, 'first'>> = {},
+  options: { first?: (events: AsyncIterator<string>) => IteratorResult<string> | Promise<IteratorResult<string>> } & Partial<
+    Omit<PumpSseOptions<string, { type: string; text?: string }>, 'first'>
+  > = {},
 ): Promise<PumpRun> {
   const converter = new FakeConverter();
   const logs: unknown[][] = [];
@@ -306,7 +300,7 @@ async function pumpServer(
         pingIntervalMs: 0,
         log: {
           info: (msg) => logs.push(['info', msg]),
-          warn: (obj, msg) => logs.push(['warn', msg, ((obj as { err: Error }).err).message]),
+          warn: (obj, msg) => logs.push(['warn', msg, (obj as { err: Error }).err.message]),
         },
         names: { stream: 'test stream', work: 'test work' },
         ...rest,

@@ -22,6 +22,8 @@ export async function checkFreeSpace(dir: string, needed: number, probe: FreeSpa
   }
   const margin = Math.min(256 * 1024 * 1024, Math.ceil(needed * 0.01));
   if (available < needed + margin) {
-    throw new HubError(`Not enough disk space in ${dir}: the download needs ${formatBytes(needed)}, ${formatBytes(available)} is free. Free some space or choose another --local-dir.`);
+    throw new HubError(
+      `Not enough disk space in ${dir}: the download needs ${formatBytes(needed)}, ${formatBytes(available)} is free. Free some space or choose another --local-dir.`,
+    );
   }
 }

@@ -161,9 +161,7 @@ export async function downloadRepo(options: DownloadOptions): Promise<DownloadSu
   if (summary.failed.length) {
     const first = summary.failed[0]!;
     throw new HubError(
-      summary.failed.length === 1
-        ? first.message
-        : `${summary.failed.length} files failed:\n${summary.failed.map(({ file, message }) => `  ${file.path}: ${message}`).join('\n')}`,
+      summary.failed.length === 1 ? first.message : `${summary.failed.length} files failed:\n${summary.failed.map(({ file, message }) => `  ${file.path}: ${message}`).join('\n')}`,
     );
   }
   return summary;

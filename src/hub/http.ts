@@ -70,7 +70,10 @@ export function backoffDelay(attempt: number, options: RetryOptions = {}): numbe
 }
 
 /** Runs `work` until it succeeds, retrying transient HubErrors with exponential backoff. */
-export async function withRetries<T>(work: () => Promise<T>, options: RetryOptions & { signal?: AbortSignal; onRetry?: (error: HubError, delayMs: number) => void } = {}): Promise<T> {
+export async function withRetries<T>(
+  work: () => Promise<T>,
+  options: RetryOptions & { signal?: AbortSignal; onRetry?: (error: HubError, delayMs: number) => void } = {},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();

@@ -105,7 +105,12 @@ export class HubClient {
   private async getJson(url: string, repo: string, revision: string, signal?: AbortSignal): Promise<{ json: unknown; headers: Headers }> {
     return withRetries(
       async () => {
-        const { response } = await hubFetch(url, { ...(this.token ? { token: this.token } : {}), tokenOrigin: this.origin, headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+        const { response } = await hubFetch(url, {
+          ...(this.token ? { token: this.token } : {}),
+          tokenOrigin: this.origin,
+          headers: { accept: 'application/json' },
+          ...(signal ? { signal } : {}),
+        });
         if (!response.ok) {
           await response.body?.cancel().catch(() => undefined);
           throw hubErrorFromResponse(response.status, response.headers, { endpoint: this.endpoint, repo, revision, hasToken: this.token !== undefined });

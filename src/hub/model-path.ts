@@ -48,7 +48,10 @@ export function findDownloadedModel(ref: ModelRef, modelsDir: string): string | 
 
 function findGgufUnder(dir: string, ref: ModelRef): string | undefined {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
-  const chosen = selectModelFiles(listFiles(dir).map((path) => ({ path })), ref);
+  const chosen = selectModelFiles(
+    listFiles(dir).map((path) => ({ path })),
+    ref,
+  );
   const first = chosen.find((file) => !SPLIT_PART.test(file.path) || SPLIT_PART.exec(file.path)?.[1] === '00001') ?? chosen[0];
   return first ? join(dir, ...first.path.split('/')) : undefined;
 }

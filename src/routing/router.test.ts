@@ -91,9 +91,10 @@ describe('Router', () => {
 
 describe('routingHeaders', () => {
   it('keeps lower-cased headers as strings and drops credentials', () => {
-    expect(
-      routingHeaders({ 'User-Agent': 'claude-cli/2.1', authorization: 'Bearer k', 'x-api-key': 'k', cookie: 'c', accept: ['a', 'b'], gone: undefined }),
-    ).toEqual({ 'user-agent': 'claude-cli/2.1', accept: 'a, b' });
+    expect(routingHeaders({ 'User-Agent': 'claude-cli/2.1', authorization: 'Bearer k', 'x-api-key': 'k', cookie: 'c', accept: ['a', 'b'], gone: undefined })).toEqual({
+      'user-agent': 'claude-cli/2.1',
+      accept: 'a, b',
+    });
   });
 });
 

@@ -19,10 +19,7 @@ export function createLoadProgress(modelPath: string, stream: NodeJS.WriteStream
       },
     };
   }
-  const bar = new cliProgress.SingleBar(
-    { stream, format: `loading ${name} [{bar}] {percentage}%`, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = new cliProgress.SingleBar({ stream, format: `loading ${name} [{bar}] {percentage}%`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
   bar.start(100, 0);
   return {
     update: (fraction) => bar.update(Math.round(fraction * 100)),

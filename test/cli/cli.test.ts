@@ -84,7 +84,11 @@ describe('llama-bridge serve', () => {
 });
 
 describe('the installed bin (bin/llama-bridge.cjs → dist/)', () => {
-  function bin(args: string[], env: NodeJS.ProcessEnv, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function bin(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [join(root, 'bin/llama-bridge.cjs'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';

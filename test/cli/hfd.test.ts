@@ -65,10 +65,7 @@ const cdnRequests = () => hub.requests.filter((request) => request.server === 'c
 describe('hfd: listing, filtering, downloading', () => {
   it('downloads the files an fnmatch include selects (* crosses /), keeping sub-paths', async () => {
     const summary = await run({ include: ['*Q6_K_XL*'] });
-    expect(summary.downloaded.map((file) => file.path).sort()).toEqual([
-      'UD-Q6_K_XL/model-UD-Q6_K_XL-00001-of-00002.gguf',
-      'UD-Q6_K_XL/model-UD-Q6_K_XL-00002-of-00002.gguf',
-    ]);
+    expect(summary.downloaded.map((file) => file.path).sort()).toEqual(['UD-Q6_K_XL/model-UD-Q6_K_XL-00001-of-00002.gguf', 'UD-Q6_K_XL/model-UD-Q6_K_XL-00002-of-00002.gguf']);
     expect(readFileSync(join(dir, 'UD-Q6_K_XL/model-UD-Q6_K_XL-00001-of-00002.gguf')).equals(bigQ6)).toBe(true);
     expect(existsSync(join(dir, 'model-Q4_K_M.gguf'))).toBe(false);
     // Tree pagination (page size 3) was followed: files after the first page were found.
@@ -203,7 +200,9 @@ describe('hfd: resume and verification', () => {
 describe('hfd: tokens and gated repositories', () => {
   it('explains a gated repository without a token (how to get access) and with a token lacking access', async () => {
     const anonymous = await run({ repo: 'org/gated' }).catch((e: Error) => e);
-    expect((anonymous as Error).message).toMatch(/org\/gated is a gated repository \(HTTP 401\)\. Open http:\/\/127\.0\.0\.1:\d+\/org\/gated while logged in, accept the conditions, create a read token at .*\/settings\/tokens, and pass it with --token <token> or HF_TOKEN=<token>\./);
+    expect((anonymous as Error).message).toMatch(
+      /org\/gated is a gated repository \(HTTP 401\)\. Open http:\/\/127\.0\.0\.1:\d+\/org\/gated while logged in, accept the conditions, create a read token at .*\/settings\/tokens, and pass it with --token <token> or HF_TOKEN=<token>\./,
+    );
     const wrong = await run({ repo: 'org/gated', token: 'hf_other' }).catch((e: Error) => e);
     expect((wrong as Error).message).toMatch(/gated repository \(HTTP 403\)\. Your token has no access to it/);
   });
@@ -226,7 +225,10 @@ describe('hfd: tokens and gated repositories', () => {
       const summary = await downloadRepo({ repo: 'org/gated', localDir: dir });
       expect(summary.downloaded.length).toBe(1);
     } finally {
-      for (const [key, value] of [['HF_TOKEN', saved.token], ['HF_ENDPOINT', saved.endpoint]] as const) {
+      for (const [key, value] of [
+        ['HF_TOKEN', saved.token],
+        ['HF_ENDPOINT', saved.endpoint],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }

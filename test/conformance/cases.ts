@@ -86,8 +86,7 @@ const qwenThink = { open: '<think>\n', close: '\n</think>\n\n' };
 
 const hermes: Syntax = {
   think: qwenThink,
-  calls: (calls) =>
-    calls.map((c) => `<tool_call>\n${json({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n'),
+  calls: (calls) => calls.map((c) => `<tool_call>\n${json({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n'),
 };
 
 const qwen3Coder: Syntax = {
@@ -130,10 +129,7 @@ const gptOss: Syntax = {
   parallel: false,
   reasoning: (r) => `<|channel|>analysis<|message|>${r}<|end|><|start|>assistant`,
   text: (t) => `<|channel|>final<|message|>${t}`,
-  calls: (calls) =>
-    calls
-      .map((c) => `<|channel|>commentary to=functions.${c.name} <|constrain|>json<|message|>${json(c.arguments)}`)
-      .join(''),
+  calls: (calls) => calls.map((c) => `<|channel|>commentary to=functions.${c.name} <|constrain|>json<|message|>${json(c.arguments)}`).join(''),
 };
 
 const deepseekR1: Syntax = {
@@ -146,16 +142,12 @@ const deepseekR1: Syntax = {
 
 const deepseekV31: Syntax = {
   think: { open: '<think>', close: '</think>' },
-  calls: (calls) =>
-    `<｜tool▁calls▁begin｜>${calls
-      .map((c) => `<｜tool▁call▁begin｜>${c.name}<｜tool▁sep｜>${json(c.arguments)}<｜tool▁call▁end｜>`)
-      .join('')}<｜tool▁calls▁end｜>`,
+  calls: (calls) => `<｜tool▁calls▁begin｜>${calls.map((c) => `<｜tool▁call▁begin｜>${c.name}<｜tool▁sep｜>${json(c.arguments)}<｜tool▁call▁end｜>`).join('')}<｜tool▁calls▁end｜>`,
 };
 
 /** Mistral Small 3.2: [TOOL_CALLS]name[CALL_ID]id[ARGS]{…} per call. */
 const mistralCallId: Syntax = {
-  calls: (calls) =>
-    calls.map((c, i) => `[TOOL_CALLS]${c.name}[CALL_ID]${String(i + 1).padStart(9, '0')}[ARGS]${json(c.arguments)}`).join(''),
+  calls: (calls) => calls.map((c, i) => `[TOOL_CALLS]${c.name}[CALL_ID]${String(i + 1).padStart(9, '0')}[ARGS]${json(c.arguments)}`).join(''),
 };
 
 /** Devstral / Ministral 3 / Magistral: [TOOL_CALLS]name[ARGS]{…} per call; Ministral reasons in [THINK]…[/THINK]. */
@@ -166,8 +158,7 @@ const mistralArgs: Syntax = {
 
 /** Mistral Nemo (v3 tekken): [TOOL_CALLS][{name, arguments, id}, …]. */
 const mistralNemo: Syntax = {
-  calls: (calls) =>
-    `[TOOL_CALLS]${json(calls.map((c, i) => ({ name: c.name, arguments: c.arguments, id: String(i + 1).padStart(9, '0') })))}`,
+  calls: (calls) => `[TOOL_CALLS]${json(calls.map((c, i) => ({ name: c.name, arguments: c.arguments, id: String(i + 1).padStart(9, '0') })))}`,
 };
 
 const kimiK2: Syntax = {

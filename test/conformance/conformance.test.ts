@@ -75,9 +75,7 @@ function run(entry: ReferenceEntry, pieceSize: number): Parsed {
     else if (event.type === 'tool_call_start') calls.set(event.index, { name: event.name, args: '' });
     else if (event.type === 'tool_call_arguments') calls.get(event.index)!.args += event.json;
   }
-  const toolCalls = [...calls.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([, call]) => ({ name: call.name, arguments: JSON.parse(call.args || '{}') as unknown }));
+  const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => ({ name: call.name, arguments: JSON.parse(call.args || '{}') as unknown }));
   return { content: content.trim(), reasoning: reasoning.trim(), toolCalls };
 }
 

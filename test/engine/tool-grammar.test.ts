@@ -140,10 +140,19 @@ describe('tool-call grammars on a random-weights model', () => {
     // the exclusion rules themselves are checked on scripted models below.
     const note: ToolDefinition = { name: 'note', parameters: { type: 'object', properties: { text: { type: 'string' }, any: {} }, required: ['text'] } };
     for (const { family, mistralSyntax } of CASES) {
-      const grammar = await buildToolCallGrammar({ family, tools: [note], parallel: true, jsonSchemaGrammar: (schema) => engine.jsonSchemaGrammar(schema), ...(mistralSyntax ? { mistralSyntax } : {}) });
+      const grammar = await buildToolCallGrammar({
+        family,
+        tools: [note],
+        parallel: true,
+        jsonSchemaGrammar: (schema) => engine.jsonSchemaGrammar(schema),
+        ...(mistralSyntax ? { mistralSyntax } : {}),
+      });
       expect(grammar!.unconstrained).toEqual([]);
       const { text } = await generate(engine, rootOf(grammar!), 1, 40);
-      expect(grammar!.triggers.some((trigger) => text.startsWith(trigger.text)), `${family}: ${text}`).toBe(true);
+      expect(
+        grammar!.triggers.some((trigger) => text.startsWith(trigger.text)),
+        `${family}: ${text}`,
+      ).toBe(true);
     }
   });
 
@@ -160,7 +169,10 @@ describe('tool-call grammars on a random-weights model', () => {
         expect(stop, text).toBe('end');
         expectValidCalls(family, text, { count: 1 });
         // The output starts with (one of) the trigger texts, as the lazy grammar expects.
-        expect(grammar.triggers.some((trigger) => text.startsWith(trigger.text)), text).toBe(true);
+        expect(
+          grammar.triggers.some((trigger) => text.startsWith(trigger.text)),
+          text,
+        ).toBe(true);
       }
     });
 
@@ -358,7 +370,14 @@ describe('optional properties on a random-weights model', () => {
         const { text, stop } = await generate(engine, rootOf(grammar!), seed, 400);
         expect(stop, text).toBe('end');
         const warnings: string[] = [];
-        const parser = createOutputParser(family, { reasoningFormat: 'auto', toolsEnabled: true, prompt: '', newToolCallId: () => 'c', warn: (m) => warnings.push(m), tools: [BASH] });
+        const parser = createOutputParser(family, {
+          reasoningFormat: 'auto',
+          toolsEnabled: true,
+          prompt: '',
+          newToolCallId: () => 'c',
+          warn: (m) => warnings.push(m),
+          tools: [BASH],
+        });
         let args = '';
         for (const event of [...parser.push(text), ...parser.finish()]) if (event.type === 'tool_call_arguments') args += event.json;
         expect(warnings, text).toEqual([]);
@@ -366,7 +385,10 @@ describe('optional properties on a random-weights model', () => {
         expect(validate(parsed), `${family} ${text}: ${JSON.stringify(validate.errors)}`).toBe(true);
         keySets.push(Object.keys(parsed));
       }
-      expect(keySets.some((keys) => keys.length < 4), `${family}: ${JSON.stringify(keySets)}`).toBe(true);
+      expect(
+        keySets.some((keys) => keys.length < 4),
+        `${family}: ${JSON.stringify(keySets)}`,
+      ).toBe(true);
     }
   });
 });

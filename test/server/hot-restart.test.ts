@@ -77,7 +77,11 @@ describe('--cache-dir: slot caches survive a restart', () => {
       let manifest: string | undefined;
       for (let i = 0; i < 100 && !manifest; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        manifest = existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true }).map(String).find((file) => file.endsWith('manifest.json')) : undefined;
+        manifest = existsSync(cacheDir)
+          ? readdirSync(cacheDir, { recursive: true })
+              .map(String)
+              .find((file) => file.endsWith('manifest.json'))
+          : undefined;
       }
       expect(manifest).toBeDefined();
       const other = await startTestServer({ model: model.path, nCtx: 2048, parallel: 2, cacheDir, cacheSaveIdle: 0 });

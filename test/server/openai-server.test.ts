@@ -210,9 +210,7 @@ describe('concurrency, cancellation and limits', () => {
   });
 
   it('rejects a prompt longer than the context with a 400 that names the counts', async () => {
-    const error = await loopClient.chat.completions
-      .create({ model: 'm', messages: [{ role: 'user', content: 'word '.repeat(1000) }] })
-      .catch((e: unknown) => e);
+    const error = await loopClient.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'word '.repeat(1000) }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
     expect(apiError.code).toBe('context_length_exceeded');
@@ -222,8 +220,7 @@ describe('concurrency, cancellation and limits', () => {
 });
 
 describe('request validation', () => {
-  const post = (body: string) =>
-    fetch(`${scripted.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (body: string) => fetch(`${scripted.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('answers malformed JSON with a 400 in the OpenAI envelope', async () => {
     const response = await post('{"model": "m", "messages": [');
@@ -241,7 +238,15 @@ describe('request validation', () => {
   });
 
   it('rejects an unknown role naming the message', async () => {
-    const response = await post(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'wizard', content: 'x' }] }));
+    const response = await post(
+      JSON.stringify({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'wizard', content: 'x' },
+        ],
+      }),
+    );
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { param: string; message: string } };
     expect(body.error.param).toBe('messages[1].role');

@@ -185,8 +185,22 @@ const INFERENCE_FAMILIES: {
   reasoning?: string;
   tools?: OpenAI.ChatCompletionFunctionTool[];
 }[] = [
-  { family: 'hermes (Qwen2.5)', template: 'Qwen-Qwen2.5-7B-Instruct', startAfter: '\n', raw: '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>', args: {}, tools: OPTIONAL_TOOLS },
-  { family: 'llama3 (Llama 3.1)', template: 'meta-llama-Llama-3.1-8B-Instruct', startAfter: '<|end_header_id|>\n\n', raw: '{"name": "get_weather", "parameters": {}}', args: {}, tools: OPTIONAL_TOOLS },
+  {
+    family: 'hermes (Qwen2.5)',
+    template: 'Qwen-Qwen2.5-7B-Instruct',
+    startAfter: '\n',
+    raw: '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>',
+    args: {},
+    tools: OPTIONAL_TOOLS,
+  },
+  {
+    family: 'llama3 (Llama 3.1)',
+    template: 'meta-llama-Llama-3.1-8B-Instruct',
+    startAfter: '<|end_header_id|>\n\n',
+    raw: '{"name": "get_weather", "parameters": {}}',
+    args: {},
+    tools: OPTIONAL_TOOLS,
+  },
   ...FAMILIES.map(({ family, template, raw, reasoning }) => ({
     family: `${family}, memory ${FAMILY_MEMORY[template] ?? 2}`,
     template,

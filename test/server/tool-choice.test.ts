@@ -86,7 +86,13 @@ describe('tool_choice on a random model (hermes, Qwen2.5 template)', () => {
     expect(uses.length).toBeGreaterThanOrEqual(1);
     for (const use of uses) expectValidCall(use.name, JSON.stringify(use.input), ['get_weather', 'get_time']);
 
-    const named = await anthropic.messages.create({ model: 'claude-x', max_tokens: 200, messages: [{ role: 'user', content: 'Time?' }], tools, tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true } });
+    const named = await anthropic.messages.create({
+      model: 'claude-x',
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Time?' }],
+      tools,
+      tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true },
+    });
     const only = named.content.filter((block) => block.type === 'tool_use');
     expect(only).toHaveLength(1);
     expectValidCall(only[0]!.name, JSON.stringify(only[0]!.input), ['get_weather']);
@@ -122,7 +128,15 @@ describe('tool_choice required on a model that would answer in text (scripted, Q
     expect(free.choices[0]!.message.content).toBe('It is sunny.');
     expect(free.choices[0]!.finish_reason).toBe('stop');
 
-    const forced = await openai.chat.completions.create({ model: 'm', messages, tools: TOOLS, tool_choice: 'required', parallel_tool_calls: false, temperature: 0, max_tokens: 200 });
+    const forced = await openai.chat.completions.create({
+      model: 'm',
+      messages,
+      tools: TOOLS,
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      temperature: 0,
+      max_tokens: 200,
+    });
     expect(forced.choices[0]!.finish_reason).toBe('tool_calls');
     const call = forced.choices[0]!.message.tool_calls![0]!;
     if (call.type !== 'function') throw new Error('not a function call');

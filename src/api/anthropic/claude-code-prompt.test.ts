@@ -127,7 +127,15 @@ describe('neutraliseClaudeCodeRequest on hand-made bodies', () => {
   it('keeps a system block that only mentions the header later on, and leaves non-Claude-Code bodies alone', () => {
     const body = {
       system: [{ type: 'text', text: 'Explain x-anthropic-billing-header: nothing.' }],
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'a', citations: null }, { type: 'text', text: 'b' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a', citations: null },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ],
     };
     expect(neutraliseClaudeCodeRequest(body)).toEqual(body);
   });

@@ -50,7 +50,10 @@ describe('toChatRequest', () => {
 
   it('joins system blocks and folds leading role:system messages into the system prompt', () => {
     const request = convert({
-      system: [{ type: 'text', text: 'A', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'B' }],
+      system: [
+        { type: 'text', text: 'A', cache_control: { type: 'ephemeral' } },
+        { type: 'text', text: 'B' },
+      ],
       messages: [
         { role: 'system', content: [{ type: 'text', text: 'C' }] },
         { role: 'user', content: 'Hi' },
@@ -107,7 +110,10 @@ describe('toChatRequest', () => {
               type: 'tool_result',
               tool_use_id: 'toolu_01b',
               is_error: true,
-              content: [{ type: 'text', text: 'Rain' }, { type: 'tool_reference', tool_name: 'get_time' }],
+              content: [
+                { type: 'text', text: 'Rain' },
+                { type: 'tool_reference', tool_name: 'get_time' },
+              ],
             },
           ],
         },
@@ -136,7 +142,13 @@ describe('toChatRequest', () => {
       messages: [
         { role: 'user', content: 'x' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a', name: 'f', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a' }, { type: 'tool_result', tool_use_id: 'toolu_zzz' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_a' },
+            { type: 'tool_result', tool_use_id: 'toolu_zzz' },
+          ],
+        },
       ],
     });
     expect(err.param).toBe('messages.2.content.1.tool_use_id');
@@ -160,7 +172,14 @@ describe('toChatRequest', () => {
   it('rejects empty content except in a final assistant message', () => {
     expect(failure({ messages: [{ role: 'user', content: '' }] }).param).toBe('messages.0.content');
     expect(failure({ messages: [{ role: 'user', content: [] }] }).param).toBe('messages.0.content');
-    expect(convert({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: '' }] }).messages).toHaveLength(2);
+    expect(
+      convert({
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: '' },
+        ],
+      }).messages,
+    ).toHaveLength(2);
   });
 
   it('rejects tool blocks in the wrong role', () => {

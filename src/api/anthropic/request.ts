@@ -76,7 +76,10 @@ function systemParts(system: CountTokensBody['system']): string[] {
 
 function textOf(content: MessageParamIn['content']): string {
   if (typeof content === 'string') return content;
-  return content.map(blockText).filter((t) => t !== '').join(PART_SEPARATOR);
+  return content
+    .map(blockText)
+    .filter((t) => t !== '')
+    .join(PART_SEPARATOR);
 }
 
 /**

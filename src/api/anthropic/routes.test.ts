@@ -103,7 +103,15 @@ describe('POST /v1/messages/count_tokens', () => {
     };
     const response = await app.inject({ method: 'POST', url: '/v1/messages/count_tokens?beta=true', payload });
     expect(response.statusCode).toBe(200);
-    const expected = (chat as FakeChat).countTokens({ id: 'x', model: 'm', sampling: {}, messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }] });
+    const expected = (chat as FakeChat).countTokens({
+      id: 'x',
+      model: 'm',
+      sampling: {},
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Hi' },
+      ],
+    });
     expect(response.json()).toEqual({ input_tokens: expected });
   });
 });

@@ -24,7 +24,13 @@ describe('parseMessagesBody', () => {
         { type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral', ttl: '1h' } },
       ],
       messages: [
-        { role: 'user', content: [{ type: 'text', text: '<system-reminder>x</system-reminder>' }, { type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '<system-reminder>x</system-reminder>' },
+            { type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } },
+          ],
+        },
         { role: 'system', content: 'mid-conversation note' },
       ],
       tools: [{ name: 'Bash', description: 'run', input_schema: { type: 'object', properties: {} }, defer_loading: false }],
@@ -51,15 +57,15 @@ describe('parseMessagesBody', () => {
     [{ ...base, max_tokens: 0 }, 'max_tokens: Too small: expected number to be >=1', 'max_tokens'],
     [{ ...base, messages: [] }, 'messages: at least one message is required', 'messages'],
     [{ ...base, model: undefined }, 'model: Field required', 'model'],
-    [{ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] }, 'messages.0.content.0.text: text content blocks must be non-empty', 'messages.0.content.0.text'],
+    [
+      { ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] },
+      'messages.0.content.0.text: text content blocks must be non-empty',
+      'messages.0.content.0.text',
+    ],
     [{ ...base, messages: [{ role: 'user', content: [{ text: 'no type' }] }] }, 'messages.0.content.0.type: Field required', 'messages.0.content.0.type'],
     [{ ...base, messages: [{ role: 'bot', content: 'x' }] }, 'messages.0.role', 'messages.0.role'],
     [{ ...base, messages: [{ role: 'user', content: 3 }] }, 'messages.0.content: Input should be string or array', 'messages.0.content'],
-    [
-      { ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: 'x' }] }] },
-      'messages.0.content.0.input',
-      'messages.0.content.0.input',
-    ],
+    [{ ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: 'x' }] }] }, 'messages.0.content.0.input', 'messages.0.content.0.input'],
     [{ ...base, temperature: 1.5 }, 'temperature', 'temperature'],
     [{ ...base, tool_choice: { type: 'sometimes' } }, 'tool_choice.type: Input tag "sometimes" does not match', 'tool_choice.type'],
     [{ ...base, system: [{ type: 'text', text: '' }] }, 'system.0.text: text content blocks must be non-empty', 'system.0.text'],

@@ -12,16 +12,7 @@ import { ApiError } from '../../errors.js';
 import { anthropicRoutes } from './routes.js';
 import { collectMessage } from './response.js';
 import { MessageStreamConverter } from './stream.js';
-import {
-  events,
-  fakeChat,
-  MAX_TOKENS_EVENTS,
-  MIXED_EVENTS,
-  normaliseIds,
-  STOP_SEQUENCE_EVENTS,
-  TEXT_EVENTS,
-  TOOL_EVENTS,
-} from './test-fakes.js';
+import { events, fakeChat, MAX_TOKENS_EVENTS, MIXED_EVENTS, normaliseIds, STOP_SEQUENCE_EVENTS, TEXT_EVENTS, TOOL_EVENTS } from './test-fakes.js';
 import type { StreamEvent } from './wire.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -93,7 +84,10 @@ describe('MessageStreamConverter', () => {
   });
 
   it('emits message_start even when the first event is not `accepted`', () => {
-    const out = convert([{ type: 'text', text: 'hi' }, { type: 'done', stop: 'end', usage: { promptTokens: 3, cachedTokens: 0, completionTokens: 1 } }]);
+    const out = convert([
+      { type: 'text', text: 'hi' },
+      { type: 'done', stop: 'end', usage: { promptTokens: 3, cachedTokens: 0, completionTokens: 1 } },
+    ]);
     expect(out[0]?.type).toBe('message_start');
     expect(out.at(-2)).toMatchObject({ usage: { input_tokens: 3, output_tokens: 1 } });
   });

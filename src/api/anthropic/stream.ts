@@ -23,10 +23,7 @@ export interface StreamMeta {
   newToolUseId(): string;
 }
 
-type OpenBlock =
-  | { kind: 'text'; index: number }
-  | { kind: 'thinking'; index: number; text: string }
-  | { kind: 'tool_use'; index: number; call: number };
+type OpenBlock = { kind: 'text'; index: number } | { kind: 'thinking'; index: number; text: string } | { kind: 'tool_use'; index: number; call: number };
 
 export class MessageStreamConverter implements StreamConverter<GenerationEvent, StreamEvent> {
   readonly #meta: StreamMeta;

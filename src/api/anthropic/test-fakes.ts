@@ -39,14 +39,12 @@ export const MIXED_EVENTS: GenerationEvent[] = [
 export function normaliseIds(text: string): string {
   let tools = 0;
   const toolIds = new Map<string, string>();
-  return text
-    .replace(/msg_01[0-9A-Za-z]{22}/g, 'msg_01' + 'X'.repeat(22))
-    .replace(/toolu_01[0-9A-Za-z]{22}/g, (id) => {
-      let fixed = toolIds.get(id);
-      if (fixed === undefined) {
-        fixed = `toolu_01${String(tools++).padStart(22, '0')}`;
-        toolIds.set(id, fixed);
-      }
-      return fixed;
-    });
+  return text.replace(/msg_01[0-9A-Za-z]{22}/g, 'msg_01' + 'X'.repeat(22)).replace(/toolu_01[0-9A-Za-z]{22}/g, (id) => {
+    let fixed = toolIds.get(id);
+    if (fixed === undefined) {
+      fixed = `toolu_01${String(tools++).padStart(22, '0')}`;
+      toolIds.set(id, fixed);
+    }
+    return fixed;
+  });
 }

@@ -23,20 +23,17 @@ describe('toOpenAIError', () => {
   });
 
   it('carries param, code and Retry-After', () => {
-    const mapped = toOpenAIError(
-      new ApiError('overloaded', 'Queue full', { retryAfter: 2.2, code: 'queue_full', param: 'x' }),
-    );
+    const mapped = toOpenAIError(new ApiError('overloaded', 'Queue full', { retryAfter: 2.2, code: 'queue_full', param: 'x' }));
     expect(mapped.body.error).toEqual({ message: 'Queue full', type: 'server_error', param: 'x', code: 'queue_full' });
     expect(mapped.headers).toEqual({ 'retry-after': '3' });
     expect(toOpenAIError(new ApiError('invalid_request', 'x')).headers).toEqual({});
   });
 
-  it("words a context overflow the way OpenAI does", () => {
+  it('words a context overflow the way OpenAI does', () => {
     const mapped = toOpenAIError(new ContextOverflowError(9000, 8192));
     expect(mapped.status).toBe(400);
     expect(mapped.body.error).toEqual({
-      message:
-        "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.",
+      message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.",
       type: 'invalid_request_error',
       param: 'messages',
       code: 'context_length_exceeded',

@@ -22,9 +22,22 @@ describe('toChatRequest', () => {
   it('maps developer to system and joins text parts', () => {
     const req = convert({
       messages: [
-        { role: 'developer', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
         { role: 'system', content: 'c' },
-        { role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'text', text: 'y' }], name: 'bob' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x' },
+            { type: 'text', text: 'y' },
+          ],
+          name: 'bob',
+        },
       ],
     });
     expect(req.messages).toEqual([
@@ -76,7 +89,13 @@ describe('toChatRequest', () => {
         { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'sunny' }] },
         { role: 'tool', tool_call_id: 'call_2', content: '12:00', name: 'clock' },
         { role: 'tool', tool_call_id: 'unknown', content: '?' },
-        { role: 'assistant', content: [{ type: 'text', text: 'It is ' }, { type: 'refusal', refusal: 'no' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'It is ' },
+            { type: 'refusal', refusal: 'no' },
+          ],
+        },
       ],
     });
     expect(req.messages.slice(1)).toEqual([
@@ -153,10 +172,10 @@ describe('toChatRequest', () => {
     expect(convert({ ...base, max_tokens: 9 }).maxTokens).toBe(9);
     expect(convert({ ...base, tools: [] }).tools).toBeUndefined();
     expect(convert({ ...base, tool_choice: 'none' }).toolChoice).toEqual({ type: 'none' });
-    expect(
-      convert({ ...base, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'f' } } })
-        .toolChoice,
-    ).toEqual({ type: 'function', name: 'f' });
+    expect(convert({ ...base, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'f' } } }).toolChoice).toEqual({
+      type: 'function',
+      name: 'f',
+    });
     expect(convert({ ...base, response_format: { type: 'json_object' } }).responseFormat).toEqual({ type: 'json_object' });
     expect(convert({ ...base, response_format: { type: 'text' } }).responseFormat).toEqual({ type: 'text' });
     expect(convert({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'n' } } }).responseFormat).toEqual({

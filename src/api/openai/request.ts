@@ -1,15 +1,6 @@
 // Validated Chat Completions body → the internal ChatRequest. Pure: no I/O, no clock.
 
-import type {
-  ChatMessage,
-  ChatRequest,
-  ContentPart,
-  ResponseFormat,
-  SamplingOptions,
-  ToolCall,
-  ToolChoice,
-  ToolDefinition,
-} from '../../chat/types.js';
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, SamplingOptions, ToolCall, ToolChoice, ToolDefinition } from '../../chat/types.js';
 import type { ChatCompletionBody, ChatCompletionMessageParam } from './schema.js';
 
 export interface ToChatRequestOptions {
@@ -30,13 +21,11 @@ export function toChatRequest(body: ChatCompletionBody, options: ToChatRequestOp
     sampling: convertSampling(body),
   };
 
-  const tools = body.tools?.map(
-    (tool): ToolDefinition => ({
-      name: tool.function.name,
-      ...(tool.function.description != null ? { description: tool.function.description } : {}),
-      parameters: tool.function.parameters ?? { type: 'object', properties: {} },
-    }),
-  );
+  const tools = body.tools?.map((tool): ToolDefinition => ({
+    name: tool.function.name,
+    ...(tool.function.description != null ? { description: tool.function.description } : {}),
+    parameters: tool.function.parameters ?? { type: 'object', properties: {} },
+  }));
   if (tools !== undefined && tools.length > 0) request.tools = tools;
 
   const toolChoice = convertToolChoice(body.tool_choice);
@@ -114,9 +103,7 @@ function joinText(content: string | Array<{ text: string }>): string {
   return typeof content === 'string' ? content : content.map((p) => p.text).join(PART_SEPARATOR);
 }
 
-function joinAssistantContent(
-  content: string | Array<{ type: 'text'; text: string } | { type: 'refusal'; refusal: string }>,
-): string {
+function joinAssistantContent(content: string | Array<{ type: 'text'; text: string } | { type: 'refusal'; refusal: string }>): string {
   if (typeof content === 'string') return content;
   return content.map((p) => (p.type === 'text' ? p.text : p.refusal)).join(PART_SEPARATOR);
 }

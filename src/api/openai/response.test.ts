@@ -89,7 +89,10 @@ describe('collectChatCompletion', () => {
     expect(empty.choices[0]?.finish_reason).toBe('length');
 
     const seq = await collectChatCompletion(
-      from([{ type: 'text', text: 'a' }, { type: 'done', stop: 'stop_sequence', stopSequence: '\n\n', usage }]),
+      from([
+        { type: 'text', text: 'a' },
+        { type: 'done', stop: 'stop_sequence', stopSequence: '\n\n', usage },
+      ]),
       meta,
     );
     expect(seq.choices[0]?.finish_reason).toBe('stop');

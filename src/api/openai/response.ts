@@ -72,19 +72,14 @@ export class ChatCompletionAccumulator {
       created: this.#meta.created,
       model: this.#meta.model,
       system_fingerprint: this.#meta.systemFingerprint,
-      choices: [
-        { index: 0, message, logprobs: null, finish_reason: toFinishReason(done.stop, toolCalls.length > 0) },
-      ],
+      choices: [{ index: 0, message, logprobs: null, finish_reason: toFinishReason(done.stop, toolCalls.length > 0) }],
       usage: toUsage(done.usage),
     };
   }
 }
 
 /** Drain an event stream into a `chat.completion`. */
-export async function collectChatCompletion(
-  events: AsyncIterable<GenerationEvent>,
-  meta: ResponseMeta,
-): Promise<ChatCompletion> {
+export async function collectChatCompletion(events: AsyncIterable<GenerationEvent>, meta: ResponseMeta): Promise<ChatCompletion> {
   const acc = new ChatCompletionAccumulator(meta);
   // Drained to the end (not cut off at `done`) so the producer can finish its own bookkeeping.
   for await (const event of events) acc.push(event);

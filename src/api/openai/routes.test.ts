@@ -125,7 +125,13 @@ describe('POST /v1/chat/completions (validation and body errors)', () => {
 
   it('rejects an unknown role with a 400 naming the field', async () => {
     const { app, chat } = await build(never);
-    const res = await post(app, { model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'wizard', content: 'b' }] });
+    const res = await post(app, {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'wizard', content: 'b' },
+      ],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       error: {
@@ -230,9 +236,7 @@ describe('POST /v1/chat/completions (stream)', () => {
   it('streams two tool calls', async () => {
     const { app } = await build(() => events(TOOL_EVENTS));
     const frames = parseSse((await post(app, userBody({ stream: true }))).body);
-    const deltas = (frames.slice(0, -1) as Array<{ choices: Array<{ delta: unknown; finish_reason: unknown }> }>).map(
-      (c) => c.choices[0],
-    );
+    const deltas = (frames.slice(0, -1) as Array<{ choices: Array<{ delta: unknown; finish_reason: unknown }> }>).map((c) => c.choices[0]);
     expect(deltas.map((d) => d?.delta)).toEqual([
       { role: 'assistant', content: '' },
       { tool_calls: [{ index: 0, id: 'call_weather', type: 'function', function: { name: 'get_weather', arguments: '' } }] },

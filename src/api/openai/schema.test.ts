@@ -27,7 +27,13 @@ describe('parseChatCompletionBody', () => {
       messages: [
         { role: 'system', content: 'sys' },
         { role: 'developer', content: [{ type: 'text', text: 'dev' }] },
-        { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: { url: 'data:x' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'image_url', image_url: { url: 'data:x' } },
+          ],
+        },
         {
           role: 'assistant',
           content: null,
@@ -65,9 +71,7 @@ describe('parseChatCompletionBody', () => {
   });
 
   it('accepts explicit nulls for optional fields', () => {
-    expect(() =>
-      parseChatCompletionBody({ messages: [user], tools: null, stop: null, temperature: null, stream_options: null }),
-    ).not.toThrow();
+    expect(() => parseChatCompletionBody({ messages: [user], tools: null, stop: null, temperature: null, stream_options: null })).not.toThrow();
   });
 
   it('names an unknown role with its path and the allowed values', () => {
@@ -75,9 +79,7 @@ describe('parseChatCompletionBody', () => {
     expect(err.kind).toBe('invalid_request');
     expect(err.status).toBe(400);
     expect(err.param).toBe('messages[2].role');
-    expect(err.message).toBe(
-      'messages[2].role: Invalid option: expected one of "system"|"developer"|"user"|"assistant"|"tool"',
-    );
+    expect(err.message).toBe('messages[2].role: Invalid option: expected one of "system"|"developer"|"user"|"assistant"|"tool"');
   });
 
   it('says a missing role is required', () => {
@@ -150,9 +152,7 @@ describe('parseChatCompletionBody', () => {
 
   it('checks tool_choice against tools', () => {
     const tools = [{ type: 'function', function: { name: 'f' } }];
-    expect(errorOf({ messages: [user], tools, tool_choice: { type: 'function', function: { name: 'g' } } }).param).toBe(
-      'tool_choice.function.name',
-    );
+    expect(errorOf({ messages: [user], tools, tool_choice: { type: 'function', function: { name: 'g' } } }).param).toBe('tool_choice.function.name');
     expect(errorOf({ messages: [user], tool_choice: 'required' }).param).toBe('tool_choice');
     expect(errorOf({ messages: [user], tool_choice: 'sometimes' }).param).toBe('tool_choice');
     expect(() => parseChatCompletionBody({ messages: [user], tool_choice: 'auto' })).not.toThrow();

@@ -50,13 +50,7 @@ const ToolMessage = z.looseObject({
   name: z.string().nullish(),
 });
 
-const Message = z.discriminatedUnion('role', [
-  SystemMessage,
-  DeveloperMessage,
-  UserMessage,
-  AssistantMessage,
-  ToolMessage,
-]);
+const Message = z.discriminatedUnion('role', [SystemMessage, DeveloperMessage, UserMessage, AssistantMessage, ToolMessage]);
 
 const Tool = z.looseObject({
   type: z.literal('function'),
@@ -68,10 +62,7 @@ const Tool = z.looseObject({
   }),
 });
 
-const ToolChoice = z.union([
-  z.enum(['auto', 'none', 'required']),
-  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
-]);
+const ToolChoice = z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) })]);
 
 const ResponseFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
@@ -147,11 +138,7 @@ function checkSemantics(body: ChatCompletionBody): void {
   if (choice != null && typeof choice === 'object') {
     const name = choice.function.name;
     if (!tools.some((tool) => tool.function.name === name)) {
-      throw new ApiError(
-        'invalid_request',
-        `tool_choice.function.name: no tool named "${name}" in tools`,
-        { param: 'tool_choice.function.name' },
-      );
+      throw new ApiError('invalid_request', `tool_choice.function.name: no tool named "${name}" in tools`, { param: 'tool_choice.function.name' });
     }
   } else if (choice === 'required' && tools.length === 0) {
     throw new ApiError('invalid_request', 'tool_choice: "required" needs at least one tool in tools', {

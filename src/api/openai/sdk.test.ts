@@ -98,9 +98,7 @@ describe('openai SDK against the server', () => {
     expect(completion.model).toBe('gpt-4o-mini');
     expect(completion.choices[0]?.message.content).toBe('Hello, world!');
     expect(completion.choices[0]?.finish_reason).toBe('stop');
-    expect((completion.choices[0]?.message as unknown as { reasoning_content?: string }).reasoning_content).toBe(
-      'Let me think. Done thinking.',
-    );
+    expect((completion.choices[0]?.message as unknown as { reasoning_content?: string }).reasoning_content).toBe('Let me think. Done thinking.');
     expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 });
   });
 
@@ -167,9 +165,7 @@ describe('openai SDK against the server', () => {
   });
 
   it('error: BadRequestError carries our message and param', async () => {
-    const error = await client.chat.completions
-      .create({ model: 'm', messages: [{ role: 'wizard' as 'user', content: 'x' }] })
-      .catch((e: unknown) => e);
+    const error = await client.chat.completions.create({ model: 'm', messages: [{ role: 'wizard' as 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     const bad = error as InstanceType<typeof OpenAI.BadRequestError>;
     expect(bad.status).toBe(400);
@@ -179,9 +175,7 @@ describe('openai SDK against the server', () => {
   });
 
   it('error before the first event of a stream: BadRequestError', async () => {
-    const error = await client.chat.completions
-      .create({ model: 'm', messages: [{ role: 'user', content: 'fail-early' }], stream: true })
-      .catch((e: unknown) => e);
+    const error = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'fail-early' }], stream: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toContain('no vision support');
   });
@@ -212,10 +206,7 @@ describe('openai SDK against the server', () => {
   it('a client that goes away aborts the generation', async () => {
     const before = slow.length;
     const controller = new AbortController();
-    const stream = await client.chat.completions.create(
-      { model: 'm', messages: [{ role: 'user', content: 'slow' }], stream: true },
-      { signal: controller.signal },
-    );
+    const stream = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'slow' }], stream: true }, { signal: controller.signal });
     let received = 0;
     for await (const chunk of stream) {
       if (chunk.choices[0]?.delta.content) received++;
@@ -230,9 +221,7 @@ describe('openai SDK against the server', () => {
   it('a non-stream client that goes away aborts the generation', async () => {
     const before = slow.length;
     const controller = new AbortController();
-    const pending = client.chat.completions
-      .create({ model: 'm', messages: [{ role: 'user', content: 'slow' }] }, { signal: controller.signal })
-      .catch((e: unknown) => e);
+    const pending = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'slow' }] }, { signal: controller.signal }).catch((e: unknown) => e);
     await waitFor(() => slow.length > before);
     await new Promise((r) => setTimeout(r, 30));
     controller.abort();

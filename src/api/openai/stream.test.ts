@@ -41,12 +41,7 @@ describe('ChatCompletionChunker', () => {
       { type: 'text', text: 'answer' },
       { type: 'done', stop: 'max_tokens', usage },
     ]);
-    expect(deltas(chunks)).toEqual([
-      { role: 'assistant', content: '' },
-      { reasoning_content: 'think' },
-      { content: 'answer' },
-      {},
-    ]);
+    expect(deltas(chunks)).toEqual([{ role: 'assistant', content: '' }, { reasoning_content: 'think' }, { content: 'answer' }, {}]);
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('length');
   });
 
@@ -97,7 +92,13 @@ describe('ChatCompletionChunker', () => {
   });
 
   it('adds usage: null to each chunk and a final usage chunk when asked', () => {
-    const chunks = run([{ type: 'text', text: 'x' }, { type: 'done', stop: 'end', usage }], true);
+    const chunks = run(
+      [
+        { type: 'text', text: 'x' },
+        { type: 'done', stop: 'end', usage },
+      ],
+      true,
+    );
     expect(chunks).toHaveLength(4);
     expect(chunks.slice(0, 3).every((c) => c.usage === null)).toBe(true);
     expect(chunks[3]).toEqual({
@@ -113,9 +114,7 @@ describe('ChatCompletionChunker', () => {
 
   it('emits the role chunk on accepted, keeps its counts, and ignores events after done', () => {
     const chunker = new ChatCompletionChunker({ ...meta, includeUsage: false });
-    expect(deltas(chunker.push({ type: 'accepted', promptTokens: 3, cachedTokens: 1, cache: 'default', route: 'r' }))).toEqual([
-      { role: 'assistant', content: '' },
-    ]);
+    expect(deltas(chunker.push({ type: 'accepted', promptTokens: 3, cachedTokens: 1, cache: 'default', route: 'r' }))).toEqual([{ role: 'assistant', content: '' }]);
     expect(chunker.prompt).toEqual({ promptTokens: 3, cachedTokens: 1 });
     expect(chunker.finished).toBe(false);
     chunker.push({ type: 'done', stop: 'end', usage });

@@ -9,10 +9,8 @@ const V31_PROMPT = '<｜User｜>hi<｜Assistant｜><think>';
 const weather = { name: 'get_weather', arguments: '{"city":"Paris"}' };
 const time = { name: 'get_time', arguments: '{"tz":"CET"}' };
 
-const r1Call = (name: string, json: string): string =>
-  `<｜tool▁call▁begin｜>function<｜tool▁sep｜>${name}\n\`\`\`json\n${json}\n\`\`\`<｜tool▁call▁end｜>`;
-const v31Call = (name: string, json: string): string =>
-  `<｜tool▁call▁begin｜>${name}<｜tool▁sep｜>${json}<｜tool▁call▁end｜>`;
+const r1Call = (name: string, json: string): string => `<｜tool▁call▁begin｜>function<｜tool▁sep｜>${name}\n\`\`\`json\n${json}\n\`\`\`<｜tool▁call▁end｜>`;
+const v31Call = (name: string, json: string): string => `<｜tool▁call▁begin｜>${name}<｜tool▁sep｜>${json}<｜tool▁call▁end｜>`;
 const section = (...calls: string[]): string => `<｜tool▁calls▁begin｜>${calls.join('\n')}<｜tool▁calls▁end｜>`;
 
 describe('deepseek r1 parser', () => {

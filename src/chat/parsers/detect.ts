@@ -28,8 +28,7 @@ const RULES: readonly Rule[] = [
   // that write `<tool_call><function=…>` without newlines (another syntax).
   {
     family: 'qwen3-coder',
-    test: (s) =>
-      has(s, '<tool_call>', '<function=', '<parameter=') && !has(s, "'<tool_call><function=' ~ tool_call.name ~ '>'"),
+    test: (s) => has(s, '<tool_call>', '<function=', '<parameter=') && !has(s, "'<tool_call><function=' ~ tool_call.name ~ '>'"),
   },
   // GLM-4.5/4.6/4.7 (and templates that copied its syntax: Spark, Laguna); Ling 3.0 has its
   // own role sections and is not this family.
@@ -44,11 +43,7 @@ const RULES: readonly Rule[] = [
   // (functools[…]) use their own syntaxes.
   {
     family: 'llama3',
-    test: (s) =>
-      (has(s, '<|python_tag|>') || (has(s, '<|start_header_id|>') && has(s, 'tool_calls'))) &&
-      !has(s, '<function=') &&
-      !has(s, '>>>') &&
-      !has(s, 'functools['),
+    test: (s) => (has(s, '<|python_tag|>') || (has(s, '<|start_header_id|>') && has(s, 'tool_calls'))) && !has(s, '<function=') && !has(s, '>>>') && !has(s, 'functools['),
   },
 ];
 

@@ -22,11 +22,7 @@ describe('glm45', () => {
 
   it('two calls (GLM-4.7 layout, no newlines) with text before', () => {
     const r = parseAllSplits(parse, `Checking.${call2}${call1}`);
-    expect(r.parts).toEqual([
-      { text: 'Checking.' },
-      { call: 'special_function', args: '{"arg1":1}' },
-      { call: 'get_weather', args: '{"city":"Paris","days":2}' },
-    ]);
+    expect(r.parts).toEqual([{ text: 'Checking.' }, { call: 'special_function', args: '{"arg1":1}' }, { call: 'get_weather', args: '{"city":"Paris","days":2}' }]);
   });
 
   it('forced-open thinking (GLM-4.7-Flash) + call, and a call without arguments', () => {

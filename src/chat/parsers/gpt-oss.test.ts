@@ -25,12 +25,7 @@ describe('gpt-oss parser', () => {
   });
 
   it('keeps analysis markup in the text with reasoning format none', () => {
-    check(
-      create,
-      `${thinking}<|start|>assistant<|channel|>final<|message|>Hello, world!`,
-      { text: `${thinking}Hello, world!` },
-      { reasoningFormat: 'none' },
-    );
+    check(create, `${thinking}<|start|>assistant<|channel|>final<|message|>Hello, world!`, { text: `${thinking}Hello, world!` }, { reasoningFormat: 'none' });
   });
 
   it('parses a call with the recipient in the channel header', () => {
@@ -40,11 +35,10 @@ describe('gpt-oss parser', () => {
   });
 
   it('parses reasoning then a call with the recipient in the role header', () => {
-    check(
-      create,
-      `${thinking}<|start|>assistant to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>{"city": "Paris"}<|call|>`,
-      { reasoning: "I'm\nthinking", calls: [weather] },
-    );
+    check(create, `${thinking}<|start|>assistant to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>{"city": "Paris"}<|call|>`, {
+      reasoning: "I'm\nthinking",
+      calls: [weather],
+    });
   });
 
   it('parses two calls and an unterminated one at the end', () => {
@@ -67,9 +61,14 @@ describe('gpt-oss parser', () => {
   });
 
   it('starts inside a message the prompt opened', () => {
-    check(create, "I'm\nthinking<|end|><|start|>assistant<|channel|>final<|message|>Hi", { reasoning: "I'm\nthinking", text: 'Hi' }, {
-      prompt: '<|start|>user<|message|>q<|end|><|start|>assistant<|channel|>analysis<|message|>',
-    });
+    check(
+      create,
+      "I'm\nthinking<|end|><|start|>assistant<|channel|>final<|message|>Hi",
+      { reasoning: "I'm\nthinking", text: 'Hi' },
+      {
+        prompt: '<|start|>user<|message|>q<|end|><|start|>assistant<|channel|>analysis<|message|>',
+      },
+    );
     check(create, '<|channel|>final<|message|>Hi', { text: 'Hi' }, { prompt: '<|start|>user<|message|>q<|end|><|start|>assistant' });
   });
 

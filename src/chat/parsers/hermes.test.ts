@@ -23,12 +23,7 @@ describe('hermes', () => {
 
   it('text before, between and after two calls', () => {
     const r = parseAllSplits(parse, `Let me check.\n${call1}\n${call2}\nDone.`);
-    expect(r.parts).toEqual([
-      { text: 'Let me check.\n' },
-      { call: 'get_weather', args: '{"city":"Paris"}' },
-      { call: 'get_time', args: '{"tz":"CET","n":1}' },
-      { text: 'Done.' },
-    ]);
+    expect(r.parts).toEqual([{ text: 'Let me check.\n' }, { call: 'get_weather', args: '{"city":"Paris"}' }, { call: 'get_time', args: '{"tz":"CET","n":1}' }, { text: 'Done.' }]);
   });
 
   it('reasoning + call (Qwen3)', () => {
@@ -58,7 +53,10 @@ describe('hermes', () => {
 
   it('arguments given as a JSON string or under "parameters"', () => {
     const r = parseAllSplits(parse, '<tool_call>{"name": "f", "arguments": "{\\"a\\": 1}"}</tool_call><tool_call>{"name": "g", "parameters": {"b": true}}</tool_call>');
-    expect(r.calls).toEqual([{ name: 'f', arguments: '{"a":1}' }, { name: 'g', arguments: '{"b":true}' }]);
+    expect(r.calls).toEqual([
+      { name: 'f', arguments: '{"a":1}' },
+      { name: 'g', arguments: '{"b":true}' },
+    ]);
   });
 
   it('toolsEnabled false: markup is text, thinking still split', () => {

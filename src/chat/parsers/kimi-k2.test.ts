@@ -3,8 +3,7 @@ import { createKimiK2Parser } from './kimi-k2.js';
 import { parseAllSplits } from './parser-test-helper.js';
 
 const parse = createKimiK2Parser;
-const call = (name: string, n: number, args: string) =>
-  `<|tool_call_begin|>functions.${name}:${n}<|tool_call_argument_begin|>${args}<|tool_call_end|>`;
+const call = (name: string, n: number, args: string) => `<|tool_call_begin|>functions.${name}:${n}<|tool_call_argument_begin|>${args}<|tool_call_end|>`;
 const one = `<|tool_calls_section_begin|>${call('get_weather', 0, '{"city": "Paris"}')}<|tool_calls_section_end|>`;
 
 describe('kimi-k2', () => {

@@ -25,11 +25,9 @@ describe('mistral parser', () => {
   });
 
   it('parses the Nemo array format', () => {
-    check(
-      create,
-      '[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "123456789"}, {"name": "get_time", "arguments": {"tz": "CET"}, "id": "abcdefghi"}]',
-      { calls: [weather, time] },
-    );
+    check(create, '[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "123456789"}, {"name": "get_time", "arguments": {"tz": "CET"}, "id": "abcdefghi"}]', {
+      calls: [weather, time],
+    });
   });
 
   it('parses the [ARGS] format with text before it', () => {

@@ -77,11 +77,7 @@ function join(events: ParsedEvent[], parser: OutputParser, warnings: string[]): 
 
 /** Runs `output` through fresh parsers split into pieces of every size; all must agree. */
 /** `overrides` may carry family-specific extras (`tools`, `templateThinks`). */
-export function parseAllSplits(
-  factory: ParserFactory,
-  output: string,
-  overrides: Partial<ParserOptions> & Record<string, unknown> = {},
-): Joined {
+export function parseAllSplits(factory: ParserFactory, output: string, overrides: Partial<ParserOptions> & Record<string, unknown> = {}): Joined {
   let first: Joined | undefined;
   const sizes = [output.length || 1];
   for (let size = 1; size < output.length; size++) sizes.push(size);
@@ -108,12 +104,7 @@ export interface Outcome {
   toolCalls: number;
 }
 
-export function run(
-  create: (options: ParserOptions) => OutputParser,
-  output: string,
-  overrides: Partial<ParserOptions> = {},
-  size = output.length || 1,
-): Outcome {
+export function run(create: (options: ParserOptions) => OutputParser, output: string, overrides: Partial<ParserOptions> = {}, size = output.length || 1): Outcome {
   let ids = 0;
   let warnings = 0;
   const parser = create({
@@ -154,12 +145,7 @@ export function run(
 }
 
 /** Every split size gives the same outcome, equal to `expected`. */
-export function check(
-  create: (options: ParserOptions) => OutputParser,
-  output: string,
-  expected: Partial<Outcome>,
-  overrides: Partial<ParserOptions> = {},
-): void {
+export function check(create: (options: ParserOptions) => OutputParser, output: string, expected: Partial<Outcome>, overrides: Partial<ParserOptions> = {}): void {
   const full: Outcome = { text: '', reasoning: '', calls: [], warnings: 0, toolCalls: 0, ...expected };
   full.toolCalls = full.calls.length;
   for (let size = 1; size <= Math.max(1, output.length); size++) {

@@ -6,7 +6,7 @@ const parse = createThinkParser;
 
 describe('think', () => {
   it('text only', () => {
-    const r = parseAllSplits(parse, 'Hello, world!\nWhat\'s up?');
+    const r = parseAllSplits(parse, "Hello, world!\nWhat's up?");
     expect(r.parts).toEqual([{ text: "Hello, world!\nWhat's up?" }]);
   });
 

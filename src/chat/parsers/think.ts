@@ -77,7 +77,6 @@ export type Segment =
 
 type ThinkState = 'start' | 'reasoning' | 'content';
 
-
 /** The prompt's tail from the opening tag when it forces thinking open, else undefined. */
 export function forcedOpenTail(prompt: string, open: string): string | undefined {
   const trimmed = prompt.trimEnd();
@@ -101,11 +100,7 @@ export class ThinkSplitter {
   private readonly whitespace: WhitespaceMode;
   private prefix = '';
 
-  constructor(
-    options: Pick<ParserOptions, 'reasoningFormat' | 'prompt'>,
-    tags: ThinkTags = DEFAULT_THINK_TAGS,
-    whitespace: WhitespaceMode = 'trim',
-  ) {
+  constructor(options: Pick<ParserOptions, 'reasoningFormat' | 'prompt'>, tags: ThinkTags = DEFAULT_THINK_TAGS, whitespace: WhitespaceMode = 'trim') {
     this.tags = tags;
     this.whitespace = whitespace;
     this.openSkip = new LeadingSkip(whitespace === 'trim' ? 'all' : (tags.afterOpen ?? 'all'));
@@ -254,11 +249,7 @@ export class TextSink {
 }
 
 /** A parser for families whose only markup is a thinking block. */
-export function createThinkParser(
-  options: ParserOptions,
-  tags: ThinkTags = DEFAULT_THINK_TAGS,
-  whitespace: WhitespaceMode = 'llama.cpp',
-): OutputParser {
+export function createThinkParser(options: ParserOptions, tags: ThinkTags = DEFAULT_THINK_TAGS, whitespace: WhitespaceMode = 'llama.cpp'): OutputParser {
   const splitter = new ThinkSplitter(options, tags, whitespace);
   const sink = new TextSink(whitespace);
   const convert = (segments: Segment[]): ParsedEvent[] => {

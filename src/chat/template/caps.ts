@@ -125,9 +125,7 @@ export function detectCaps(source: string, render: RawRender): TemplateCaps {
     }
   });
   const objectArguments = withObject !== undefined && tracked?.used === true;
-  const withString = objectArguments
-    ? withObject
-    : tryRender(render, { messages: toolConversation(JSON.stringify({ arg: ARGUMENT_MARKER })), tools: probeTools });
+  const withString = objectArguments ? withObject : tryRender(render, { messages: toolConversation(JSON.stringify({ arg: ARGUMENT_MARKER })), tools: probeTools });
 
   // Source checks, as llama.cpp's own workarounds are keyed on template text.
   const thinkingField = /\b(?:message|msg|m)\s*(?:\.thinking\b|\[\s*['"]thinking['"]\s*\])|['"]thinking['"]\s+in\s+(?:message|msg)\b/.test(source);

@@ -88,8 +88,7 @@ export const isFloat = (v: RuntimeValue): v is RuntimeValue & { value: number } 
 export const isNumber = (v: RuntimeValue): v is RuntimeValue & { value: number } => isInteger(v) || isFloat(v);
 export const isBoolean = (v: RuntimeValue): v is RuntimeValue & { value: boolean } => v.type === 'BooleanValue';
 /** Arrays and tuples. */
-export const isArray = (v: RuntimeValue): v is RuntimeValue & { value: RuntimeValue[] } =>
-  v.type === 'ArrayValue' || v.type === 'TupleValue';
+export const isArray = (v: RuntimeValue): v is RuntimeValue & { value: RuntimeValue[] } => v.type === 'ArrayValue' || v.type === 'TupleValue';
 /** Dicts, keyword arguments and namespaces: everything backed by a Map. */
 export const isMapping = (v: RuntimeValue): v is RuntimeValue & { value: Map<string, RuntimeValue> } =>
   v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';

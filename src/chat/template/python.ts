@@ -1,17 +1,7 @@
 // Python behaviours chat templates rely on, which @huggingface/jinja does not reproduce:
 // `str()` / `repr()` of values, `str.format`, and `datetime.strftime`.
 
-import {
-  isArray,
-  isBoolean,
-  isFloat,
-  isInteger,
-  isMapping,
-  isNone,
-  isString,
-  isUndefined,
-  type RuntimeValue,
-} from './jinja.js';
+import { isArray, isBoolean, isFloat, isInteger, isMapping, isNone, isString, isUndefined, type RuntimeValue } from './jinja.js';
 
 /** Python's `repr()` of a string: single quotes unless the text holds a single quote and no double quote. */
 export function pyReprString(text: string): string {
@@ -104,20 +94,7 @@ export function pyFormat(template: string, positional: RuntimeValue[], named: Ma
 }
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /**
  * Python's `datetime.strftime` in the C locale (English names), local time — what
@@ -126,8 +103,7 @@ const MONTHS = [
  */
 export function strftime(date: Date, format: string): string {
   const pad = (n: number, width = 2, fill = '0'): string => String(n).padStart(width, fill);
-  const dayOfYear = (): number =>
-    (Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()) - Date.UTC(date.getFullYear(), 0, 1)) / 86_400_000 + 1;
+  const dayOfYear = (): number => (Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()) - Date.UTC(date.getFullYear(), 0, 1)) / 86_400_000 + 1;
   const offset = (): string => {
     const minutes = -date.getTimezoneOffset();
     const sign = minutes >= 0 ? '+' : '-';
@@ -175,10 +151,7 @@ export function strftime(date: Date, format: string): string {
       case 'z':
         return offset();
       case 'Z':
-        return (
-          new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((x) => x.type === 'timeZoneName')
-            ?.value ?? ''
-        );
+        return new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((x) => x.type === 'timeZoneName')?.value ?? '';
       case 'D':
         return `${pad(date.getMonth() + 1)}/${pad(date.getDate())}/${pad(date.getFullYear() % 100)}`;
       case 'F':

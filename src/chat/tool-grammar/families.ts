@@ -32,8 +32,7 @@ export function mistralSyntaxOf(templateSource: string): MistralSyntax {
 }
 
 /** `first (sep call)*`, or just `first` without parallel calls. */
-const repeat = (first: string, call: string, sep: string, parallel: boolean): string =>
-  parallel ? `${first} ( ${sep ? `${literal(sep)} ` : ''}${call} )*` : first;
+const repeat = (first: string, call: string, sep: string, parallel: boolean): string => (parallel ? `${first} ( ${sep ? `${literal(sep)} ` : ''}${call} )*` : first);
 
 /** `{"name": "NAME", "<key>": ARGS` as JSON text (the name JSON-escaped). */
 const jsonHead = (name: string, key: string): string => `{"name": ${JSON.stringify(name)}, "${key}": `;
@@ -98,8 +97,7 @@ const MINIMAX_M2: FamilySyntax = {
 // Kimi-K2: calls in a section, or (as the parser and llama.cpp allow) bare.
 const KIMI_K2: FamilySyntax = {
   args: { kind: 'json', excluded: ['<|tool_call_end|>', '<|tool_calls_section_end|>'] },
-  call: (name, args) =>
-    `${literal(`<|tool_call_begin|>functions.${name}:`)} [0-9]{1,3} ${literal('<|tool_call_argument_begin|>')} ${args} ${literal('<|tool_call_end|>')}`,
+  call: (name, args) => `${literal(`<|tool_call_begin|>functions.${name}:`)} [0-9]{1,3} ${literal('<|tool_call_argument_begin|>')} ${args} ${literal('<|tool_call_end|>')}`,
   calls: (call, parallel) => {
     const sequence = repeat(call, call, '', parallel);
     return `( ${literal('<|tool_calls_section_begin|>')} ${sequence} ${literal('<|tool_calls_section_end|>')} | ${sequence} )`;

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  boundJsonNumbers,
-  charClass,
-  exclusionAutomaton,
-  excludeFromJsonStrings,
-  literal,
-  renameRules,
-  stripJsonTrailer,
-  textExcluding,
-} from './gbnf.js';
+import { boundJsonNumbers, charClass, exclusionAutomaton, excludeFromJsonStrings, literal, renameRules, stripJsonTrailer, textExcluding } from './gbnf.js';
 
 describe('literal and charClass', () => {
   it('escapes what GBNF needs escaped and keeps UTF-8 as is', () => {
@@ -26,17 +17,9 @@ describe('literal and charClass', () => {
 
 describe('renameRules', () => {
   it('prefixes rule names, not literals, classes, token references, repetitions or comments', () => {
-    const gbnf = [
-      'root ::= "a-b \\" root" [a-z\\]x-] foo{2,3} <[123]> # root here',
-      'foo ::= ( "x" | bar-2 )* !<|im_end|>',
-      'bar-2 ::= [^"\\\\] "\\\\"',
-    ].join('\n');
+    const gbnf = ['root ::= "a-b \\" root" [a-z\\]x-] foo{2,3} <[123]> # root here', 'foo ::= ( "x" | bar-2 )* !<|im_end|>', 'bar-2 ::= [^"\\\\] "\\\\"'].join('\n');
     expect(renameRules(gbnf, 'p-')).toBe(
-      [
-        'p-root ::= "a-b \\" root" [a-z\\]x-] p-foo{2,3} <[123]> # root here',
-        'p-foo ::= ( "x" | p-bar-2 )* !<|im_end|>',
-        'p-bar-2 ::= [^"\\\\] "\\\\"',
-      ].join('\n'),
+      ['p-root ::= "a-b \\" root" [a-z\\]x-] p-foo{2,3} <[123]> # root here', 'p-foo ::= ( "x" | p-bar-2 )* !<|im_end|>', 'p-bar-2 ::= [^"\\\\] "\\\\"'].join('\n'),
     );
   });
 
@@ -66,11 +49,7 @@ describe('node-llama-cpp JSON grammar adjustments', () => {
   });
 
   it('keeps invalid code points out of JSON strings, and the closing markup out of unbounded ones', () => {
-    const strings = [
-      grammar.split('\n')[1]!,
-      'string-rule ::= "\\"" string-char-rule* "\\""',
-      'string-0-9-rule ::= "\\"" ( string-char-rule ){0,9} "\\""',
-    ].join('\n');
+    const strings = [grammar.split('\n')[1]!, 'string-rule ::= "\\"" string-char-rule* "\\""', 'string-0-9-rule ::= "\\"" ( string-char-rule ){0,9} "\\""'].join('\n');
     const charRule = 'string-char-rule ::= [^"\\\\\\x7F\\x00-\\x1F\\uD800-\\uDFFF\\U00110000-\\U003FFFFF] | "\\\\" ["\\\\/bfnrt] | "\\\\u" [0-9a-fA-F]{4}';
     expect(excludeFromJsonStrings(strings, []).split('\n')).toEqual([charRule, ...strings.split('\n').slice(1)]);
     const lines = excludeFromJsonStrings(strings, ['</x>']).split('\n');
@@ -127,6 +106,8 @@ describe('text excluding patterns', () => {
   });
 
   it('renders one rule per state, grouping characters by target', () => {
-    expect(textExcluding('t', ['ab'])).toBe(['t ::= ( [^a\\uD800-\\uDFFF\\U00110000-\\U003FFFFF] t | "a" t-s1 )?', 't-s1 ::= ( [^ab\\uD800-\\uDFFF\\U00110000-\\U003FFFFF] t | "a" t-s1 )?'].join('\n'));
+    expect(textExcluding('t', ['ab'])).toBe(
+      ['t ::= ( [^a\\uD800-\\uDFFF\\U00110000-\\U003FFFFF] t | "a" t-s1 )?', 't-s1 ::= ( [^ab\\uD800-\\uDFFF\\U00110000-\\U003FFFFF] t | "a" t-s1 )?'].join('\n'),
+    );
   });
 });

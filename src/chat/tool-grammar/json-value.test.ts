@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonValueGrammar, WS_RULE_BODY } from './json-value.js';
 
 /** Stands in for node-llama-cpp: one literal per schema, with node-llama-cpp's trailer. */
-const fakeJsonGrammar = async (schema: Record<string, unknown>): Promise<string> =>
-  `root ::= ${JSON.stringify(JSON.stringify(schema))} "\\n\\n\\n\\n" [\\n]*`;
+const fakeJsonGrammar = async (schema: Record<string, unknown>): Promise<string> => `root ::= ${JSON.stringify(JSON.stringify(schema))} "\\n\\n\\n\\n" [\\n]*`;
 
 async function build(schema: Record<string, unknown>, excluded: string[] = []) {
   const json = new JsonValueGrammar('p-', schema, fakeJsonGrammar, excluded);
@@ -148,11 +147,15 @@ describe('JSON object rules (optional properties at most once, required exactly 
       $defs: { s: { type: 'string' } },
     });
     expect(approximations).toEqual(['/properties/counted']);
-    expect(lines).toContain('p-v2-root ::= "{\\"type\\":[\\"object\\",\\"null\\"],\\"properties\\":{\\"b\\":{\\"$ref\\":\\"#/$defs/s\\"}},\\"required\\":[\\"b\\"],\\"$defs\\":{\\"s\\":{\\"type\\":\\"string\\"}}}"');
+    expect(lines).toContain(
+      'p-v2-root ::= "{\\"type\\":[\\"object\\",\\"null\\"],\\"properties\\":{\\"b\\":{\\"$ref\\":\\"#/$defs/s\\"}},\\"required\\":[\\"b\\"],\\"$defs\\":{\\"s\\":{\\"type\\":\\"string\\"}}}"',
+    );
   });
 
   it('embedded pieces keep the fixes: closing markup excluded from strings, numbers bounded', async () => {
-    const json = new JsonValueGrammar('p-', {}, async () => 'root ::= "\\"" string-char-rule* "\\"" "\\n\\n\\n\\n" [\\n]*\nstring-char-rule ::= [^"\\\\\\x7F\\x00-\\x1F]', ['</x>']);
+    const json = new JsonValueGrammar('p-', {}, async () => 'root ::= "\\"" string-char-rule* "\\"" "\\n\\n\\n\\n" [\\n]*\nstring-char-rule ::= [^"\\\\\\x7F\\x00-\\x1F]', [
+      '</x>',
+    ]);
     const rule = await json.value({ type: 'string' });
     const rules = json.rules();
     expect(rule).toBe('p-v0-root');

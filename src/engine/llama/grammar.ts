@@ -19,6 +19,9 @@ export async function createGrammar(llama: Llama, constraint: OutputConstraint):
     }
   } catch (error) {
     const gbnf = constraint.type === 'gbnf' || constraint.type === 'lazy_gbnf';
-    throw new ApiError('invalid_request', `Unsupported or invalid ${gbnf ? 'grammar' : 'JSON schema'}: ${messageOf(error)}`, { param: gbnf ? 'grammar' : 'response_format', cause: error });
+    throw new ApiError('invalid_request', `Unsupported or invalid ${gbnf ? 'grammar' : 'JSON schema'}: ${messageOf(error)}`, {
+      param: gbnf ? 'grammar' : 'response_format',
+      cause: error,
+    });
   }
 }

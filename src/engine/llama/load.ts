@@ -72,7 +72,10 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
       for (const cache of caches) await cache.context.dispose().catch(() => undefined);
       await model.dispose().catch(() => undefined);
       await llama.dispose().catch(() => undefined);
-      throw new ContextCreationError({ cache: spec.name, contextSize: spec.contextSize, slots: spec.slots, holding: caches.map((cache) => cache.name), reason: messageOf(error) }, error);
+      throw new ContextCreationError(
+        { cache: spec.name, contextSize: spec.contextSize, slots: spec.slots, holding: caches.map((cache) => cache.name), reason: messageOf(error) },
+        error,
+      );
     }
     caches.push(cacheOn(context, spec, gathering, options.logger));
     options.logger.info(
@@ -123,7 +126,10 @@ function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGatheri
     const sequence = context.getSequence();
     slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
   }
-  const installed = gathering.install(context, slots.map((slot) => slot.sequence));
+  const installed = gathering.install(
+    context,
+    slots.map((slot) => slot.sequence),
+  );
   if (!installed && spec.slots > 1) warnBatchGatheringOff(logger, spec.name);
   return { name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name), gathering: installed ? gathering : undefined };
 }
@@ -134,9 +140,7 @@ function describeModel(model: LlamaModel, modelPath: string, specs: readonly Cac
   const cacheInfo: CacheInfo[] = specs.map((spec, index) => ({ name: spec.name, slots: spec.slots, contextSize: caches[index]!.contextSize, queueSize: spec.queueSize }));
 
   const tokens = model.tokens;
-  const eogTokens = [tokens.eos, tokens.eot]
-    .filter((token): token is Token => token !== null)
-    .map((token) => model.detokenize([token], true));
+  const eogTokens = [tokens.eos, tokens.eot].filter((token): token is Token => token !== null).map((token) => model.detokenize([token], true));
   // GGUF metadata as the file has it: only these two keys are read, and they may be missing.
   const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown }; general?: { architecture?: unknown } } | undefined;
   const chatTemplate = metadata?.tokenizer?.chat_template;
@@ -161,7 +165,10 @@ function describeModel(model: LlamaModel, modelPath: string, specs: readonly Cac
 function warnBatchGatheringOff(logger: Logger, cache: string): void {
   const found = installedNodeLlamaCppVersion();
   const why = found === MEASURED_NODE_LLAMA_CPP ? 'its internals changed' : `BatchGathering was measured on ${MEASURED_NODE_LLAMA_CPP}`;
-  logger.warn({ cache, nodeLlamaCpp: found, measured: MEASURED_NODE_LLAMA_CPP }, `node-llama-cpp ${found} is installed and ${why}: concurrent requests decode in partial batches (slower)`);
+  logger.warn(
+    { cache, nodeLlamaCpp: found, measured: MEASURED_NODE_LLAMA_CPP },
+    `node-llama-cpp ${found} is installed and ${why}: concurrent requests decode in partial batches (slower)`,
+  );
 }
 
 function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {

@@ -102,7 +102,15 @@ export class SlotCachePersistence {
     this.store.commit(saved);
     if (written > 0 || why === 'close') {
       this.logger.info(
-        { why, written, slots: saved.length, tokens: saved.reduce((sum, slot) => sum + slot.tokens, 0), megabytes: Math.round(bytes / 1e6), ms: Math.round(performance.now() - started), to: this.store.folder },
+        {
+          why,
+          written,
+          slots: saved.length,
+          tokens: saved.reduce((sum, slot) => sum + slot.tokens, 0),
+          megabytes: Math.round(bytes / 1e6),
+          ms: Math.round(performance.now() - started),
+          to: this.store.folder,
+        },
         'saved slot caches for the next start',
       );
     }
