@@ -129,7 +129,7 @@ class Llama3Parser implements OutputParser {
       const end = scanJsonValue(body);
       if (end === -1 && !ended) return 'wait';
       const raw = end > 0 ? body.slice(0, end) : body;
-      const call = end > 0 ? parseJsonCall(raw) : undefined;
+      const call = end > 0 ? parseLlama3Call(raw) : undefined;
       if (!call) {
         // Not a call: the rest is text (a JSON answer, or a broken call).
         if (this.calls > 0 || this.pendingTag || CALL_START.test(raw)) {
@@ -184,7 +184,7 @@ class Llama3Parser implements OutputParser {
   }
 }
 
-function parseJsonCall(raw: string): { name: string; json: string } | undefined {
+function parseLlama3Call(raw: string): { name: string; json: string } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw);
