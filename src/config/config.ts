@@ -156,6 +156,7 @@ export function totalSlots(config: Pick<Config, 'caches'>): number {
   return config.caches.reduce((sum, cache) => sum + cache.slots, 0);
 }
 
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+/** The fields that are set: flags and TOML keys that were not given must not override defaults. */
+export function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

@@ -3,7 +3,7 @@
 
 import type { FamilyId } from '../chat/parsers/types.js';
 import { FatalError } from '../errors.js';
-import { buildConfig, type Config, type ConfigInput, type GpuLayers, type LogLevel, type ReasoningFormat } from './config.js';
+import { buildConfig, withoutUndefined, type Config, type ConfigInput, type GpuLayers, type LogLevel, type ReasoningFormat } from './config.js';
 import { loadConfigFile } from './load.js';
 
 /** The values `serve`'s flags produce (commander's option names). */
@@ -43,42 +43,37 @@ export interface ServeFlags {
 /** The flags as ConfigInput (no defaults applied: `buildConfig` does that). */
 export function flagsToInput(flags: ServeFlags): ConfigInput {
   return {
-    server: {
-      ...defined('host', flags.host),
-      ...defined('port', flags.port),
-      ...defined('apiKey', flags.apiKey || undefined),
-      ...defined('allowRemoteWithoutKey', flags.allowRemoteWithoutKey),
-      ...defined(
-        'corsOrigins',
-        flags.cors
-          ?.split(',')
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      ),
-      ...defined('logLevel', flags.logLevel),
-      ...defined('debug', flags.debug),
-      ...defined('debugDir', flags.debugDir),
-      ...defined('cacheDir', flags.cacheDir),
-      ...defined('cacheSaveIdleSeconds', flags.cacheSaveIdle),
-      ...defined('shutdownGraceMs', flags.shutdownGraceMs),
-    },
-    model: {
-      ...defined('path', flags.model),
-      ...defined('pull', flags.pull),
-      ...defined('batchSize', flags.nBatch),
-      ...defined('ubatchSize', flags.nUbatch),
-      ...defined('threads', flags.nThreads),
-      ...defined('flashAttention', flags.flashAttn),
-      ...defined('gpuLayers', flags.nGpuLayers),
-      ...defined('mmap', flags.mmap),
-      ...defined('chatTemplateFile', flags.chatTemplateFile),
-      ...defined('chatFormat', flags.chatFormat),
-      ...defined('reasoningFormat', flags.reasoningFormat),
-    },
-    ...defined('parallel', flags.parallel),
-    ...defined('nCtx', flags.nCtx),
-    ...defined('queueSize', flags.queueSize),
-    ...(flags.mock ? { mock: { ...defined('script', flags.mockScript) } } : {}),
+    server: withoutUndefined({
+      host: flags.host,
+      port: flags.port,
+      apiKey: flags.apiKey || undefined,
+      allowRemoteWithoutKey: flags.allowRemoteWithoutKey,
+      corsOrigins: flags.cors
+        ?.split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      logLevel: flags.logLevel,
+      debug: flags.debug,
+      debugDir: flags.debugDir,
+      cacheDir: flags.cacheDir,
+      cacheSaveIdleSeconds: flags.cacheSaveIdle,
+      shutdownGraceMs: flags.shutdownGraceMs,
+    }),
+    model: withoutUndefined({
+      path: flags.model,
+      pull: flags.pull,
+      batchSize: flags.nBatch,
+      ubatchSize: flags.nUbatch,
+      threads: flags.nThreads,
+      flashAttention: flags.flashAttn,
+      gpuLayers: flags.nGpuLayers,
+      mmap: flags.mmap,
+      chatTemplateFile: flags.chatTemplateFile,
+      chatFormat: flags.chatFormat,
+      reasoningFormat: flags.reasoningFormat,
+    }),
+    ...withoutUndefined({ parallel: flags.parallel, nCtx: flags.nCtx, queueSize: flags.queueSize }),
+    ...mockOf(flags),
   };
 }
 
@@ -136,13 +131,13 @@ export function resolveServeConfig(flags: ServeFlags, sources: FlagSources): { c
   const warning = ignoredFlagsWarning(sources.isFromCli, sources.flagOf);
   const config = buildConfig({
     ...input,
-    model: { ...input.model, ...defined('pull', flags.pull) },
-    ...(flags.mock ? { mock: { ...defined('script', flags.mockScript) } } : {}),
+    model: { ...input.model, ...withoutUndefined({ pull: flags.pull }) },
+    ...mockOf(flags),
   });
   return { config, warnings: warning ? [warning] : [] };
 }
 
-/** `{ key: value }` when the value is set, else nothing (exactOptionalPropertyTypes-friendly spreading). */
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+/** `--mock` (with its script, if any): given next to --config too. */
+function mockOf(flags: ServeFlags): Pick<ConfigInput, 'mock'> {
+  return flags.mock ? { mock: withoutUndefined({ script: flags.mockScript }) } : {};
 }

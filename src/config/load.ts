@@ -13,7 +13,7 @@ import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { FatalError } from '../errors.js';
 import type { RoutedCache, RouteRule } from '../routing/types.js';
-import { API_KEY_ENV, DEFAULTS, type ConfigInput } from './config.js';
+import { API_KEY_ENV, DEFAULTS, withoutUndefined, type ConfigInput } from './config.js';
 import { formatKeyPath, KeyLines } from './locate.js';
 import { configSchema, type ConfigFile } from './schema.js';
 
@@ -99,10 +99,6 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
   };
   if (config.cache && config.cache.length > 0) input.caches = cachesOf(config);
   return input;
-}
-
-function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /**
