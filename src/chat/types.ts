@@ -22,7 +22,10 @@ export interface TextPart {
 
 export interface ImagePart {
   type: 'image';
-  /** A data: URL or http(s) URL; only kept so the template layer can reject it clearly. */
+  /**
+   * A data: URL or http(s) URL. No API produces one today: no model served has vision, so both
+   * turn images into a text note at the edge (chat/image-note.ts); the template layer rejects one.
+   */
   url: string;
 }
 

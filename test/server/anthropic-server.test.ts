@@ -15,6 +15,8 @@ import { startTestServer } from '../helpers/server.js';
 
 const API_KEY = 'test-key';
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const TOOLS: Anthropic.Tool[] = [
   {
     name: 'get_weather',
@@ -24,6 +26,11 @@ const TOOLS: Anthropic.Tool[] = [
 ];
 
 const COUNTING = 'one two three four five six seven eight nine ten';
+
+/** A valid 1×1 PNG (70 bytes). */
+const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const PNG_NOTE = '[image: image/png, 70 bytes — not shown, this model has no vision support]';
+const pngBlock = (): Anthropic.ImageBlockParam => ({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_1X1 } });
 
 describe('on the mock engine', () => {
   let server: RunningServer;
@@ -36,6 +43,9 @@ describe('on the mock engine', () => {
       script,
       JSON.stringify({
         responses: [
+          // Matched against the rendered prompt: only a prompt holding the note answers this.
+          { match: `<tool_response>\\n${escapeRegExp(PNG_NOTE)}`, output: 'The tool returned an image I cannot see. TOOL-IMAGE-NOTED' },
+          { match: escapeRegExp(PNG_NOTE), output: 'I cannot see that image. IMAGE-NOTED' },
           { match: 'MARK_TOOL', output: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>' },
           { match: 'MARK_THINK', output: '<think>\nTwo plus two is four.\n</think>\n\nThe answer is 4.' },
           { match: 'MARK_COUNT', output: COUNTING },
@@ -178,16 +188,6 @@ describe('on the mock engine', () => {
     const notFound = await client.models.retrieve('claude-nope').catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(Anthropic.NotFoundError);
 
-    const image = await client.messages
-      .create({
-        model: 'm',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }],
-      })
-      .catch((e: unknown) => e);
-    expect(image).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((image as Error).message).toContain('does not accept images');
-
     // A prompt over the context, worded as Anthropic words it (Claude Code compacts on it).
     const tooLong = await client.messages
       .stream({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'word '.repeat(40_000) }] })
@@ -197,10 +197,68 @@ describe('on the mock engine', () => {
     expect((tooLong as Error).message).toMatch(/prompt is too long: \d+ tokens > 32768 maximum/);
   });
 
+  it('answers a conversation holding images: each image is a note in the prompt, in a user message and inside a tool_result', async () => {
+    const inUserMessage = await client.messages.create({
+      model: 'claude-opus-4-1',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, pngBlock()] }],
+    });
+    expect(inUserMessage.content).toEqual([{ type: 'text', text: 'I cannot see that image. IMAGE-NOTED' }]);
+
+    // Claude Code's Read tool answers an image file with an image block inside the tool_result.
+    const params: Anthropic.MessageCountTokensParams = {
+      model: 'claude-opus-4-1',
+      tools: TOOLS,
+      messages: [
+        { role: 'user', content: 'Describe shot.png' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_read', name: 'get_weather', input: { city: 'shot.png' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_read', content: [pngBlock()] }] },
+      ],
+    };
+    const stream = client.messages.stream({ ...params, max_tokens: 64 });
+    const inToolResult = await stream.finalMessage();
+    expect(inToolResult.content).toEqual([{ type: 'text', text: 'The tool returned an image I cannot see. TOOL-IMAGE-NOTED' }]);
+    expect(inToolResult.stop_reason).toBe('end_turn');
+
+    // count_tokens counts the same prompt, notes included.
+    const counted = await client.messages.countTokens(params);
+    expect(counted.input_tokens).toBe(inToolResult.usage.input_tokens + (inToolResult.usage.cache_read_input_tokens ?? 0));
+  });
+
   it('lists the model in the Anthropic shape', async () => {
     const page = await client.models.list();
     expect(page.data).toHaveLength(1);
     expect(page.data[0]).toMatchObject({ type: 'model', id: 'mock' });
+  });
+});
+
+// Skipped until src/server passes server.rejectImages on to the routes (createApp → anthropicRoutes/openaiRoutes).
+describe.skip('with --reject-images', () => {
+  let server: RunningServer;
+  let client: Anthropic;
+  beforeAll(async () => {
+    server = await startTestServer({ mock: true, rejectImages: true });
+    client = new Anthropic({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('answers an image with the 400 images_not_supported naming the block, in messages and count_tokens', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'Describe shot.png' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: 'shot.png' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_read', content: [{ type: 'text', text: 'Read it' }, pngBlock()] }] },
+    ];
+    const refused = await client.messages.create({ model: 'm', max_tokens: 10, messages }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'messages.2.content.0.content.1: this model does not accept images (the loaded model has no vision support)' },
+    });
+    const counted = await client.messages.countTokens({ model: 'm', messages: [{ role: 'user', content: [pngBlock()] }] }).catch((e: unknown) => e);
+    expect(counted).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((counted as Error).message).toContain('messages.0.content.0: this model does not accept images');
   });
 });
 

@@ -219,6 +219,44 @@ describe('concurrency, cancellation and limits', () => {
   });
 });
 
+describe('images (no model served has vision)', () => {
+  /** A valid 1×1 PNG (70 bytes) as a data: URL. */
+  const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  const content: OpenAI.ChatCompletionContentPart[] = [
+    { type: 'text', text: 'What is in these?' },
+    { type: 'image_url', image_url: { url: png } },
+    { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+  ];
+
+  it('become a note in their place: the request succeeds and the prompt holds the notes', async () => {
+    const completion = await scriptedClient.chat.completions.create({ model: 'm', messages: [{ role: 'user', content }] });
+    expect(completion.choices[0]?.message.content).toBe(SCRIPT);
+    const user = [
+      'What is in these?',
+      '[image: image/png, 70 bytes — not shown, this model has no vision support]',
+      '[image: example.com — not shown, this model has no vision support]',
+    ].join('\n');
+    expect(completion.usage?.prompt_tokens).toBe(tokenizer.tokenize(qwenPrompt(user), true).length);
+  });
+
+  // Skipped until src/server passes server.rejectImages on to the routes (createApp → anthropicRoutes/openaiRoutes).
+  describe.skip('with --reject-images', () => {
+    let strict: RunningServer;
+    beforeAll(async () => {
+      strict = await startTestServer({ mock: true, rejectImages: true });
+    });
+    afterAll(() => strict?.stop());
+
+    it('answers the 400 images_not_supported naming the part', async () => {
+      const client = new OpenAI({ baseURL: `${strict.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const refused = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content }] }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ status: 400, code: 'images_not_supported', param: 'messages[0].content[1]', type: 'invalid_request_error' });
+      expect((refused as Error).message).toContain('this model does not accept images');
+    });
+  });
+});
+
 describe('request validation', () => {
   const post = (body: string) => fetch(`${scripted.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 

@@ -4,16 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../chat/types.js';
 import { ApiError } from '../../errors.js';
-import { blockText, toChatRequest, toCountRequest } from './request.js';
+import { blockText, toChatRequest, toCountRequest, type ToChatRequestOptions } from './request.js';
 import { parseCountTokensBody, parseMessagesBody } from './schema.js';
 
-function convert(body: Record<string, unknown>): ChatRequest {
-  return toChatRequest(parseMessagesBody({ model: 'claude-haiku-4-5', max_tokens: 100, ...body }), { id: 'msg_01x' });
+function convert(body: Record<string, unknown>, options: Omit<ToChatRequestOptions, 'id'> = {}): ChatRequest {
+  return toChatRequest(parseMessagesBody({ model: 'claude-haiku-4-5', max_tokens: 100, ...body }), { id: 'msg_01x', ...options });
 }
 
-function failure(body: Record<string, unknown>): ApiError {
+function failure(body: Record<string, unknown>, options: Omit<ToChatRequestOptions, 'id'> = {}): ApiError {
   try {
-    convert(body);
+    convert(body, options);
   } catch (err) {
     if (err instanceof ApiError) return err;
     throw err;
@@ -155,18 +155,74 @@ describe('toChatRequest', () => {
     expect(err.message).toMatch(/^messages\.2\.content\.1\.tool_use_id: unexpected `tool_use_id`.*toolu_zzz/);
   });
 
-  it('rejects images clearly: no model served has vision', () => {
-    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA' } };
-    const err = failure({ messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, image] }] });
-    expect(err.status).toBe(400);
-    expect(err.message).toBe('messages.0.content.1: this model does not accept images (the loaded model has no vision support)');
-    const nested = failure({
-      messages: [
-        { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'shot', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [image] }] },
-      ],
+  describe('images (no model served has vision)', () => {
+    const png = Buffer.alloc(48 * 1024, 1).toString('base64');
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } };
+    const note = '[image: image/png, 48 KB — not shown, this model has no vision support]';
+    const withToolResult = [
+      { role: 'user', content: 'Look at the screenshot.' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Read', input: { file_path: '/p/shot.png' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'Read 1 image' }, image] },
+          { type: 'text', text: 'What is on it?' },
+        ],
+      },
+    ];
+
+    it('become a note in their place, in user turns and inside tool results, counted one by one', () => {
+      let notes = 0;
+      const onImageNote = () => notes++;
+      const request = convert(
+        {
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'what is this' },
+                image,
+                { type: 'text', text: 'and this' },
+                { type: 'image', source: { type: 'url', url: 'https://example.com/a/b.png' } },
+              ],
+            },
+          ],
+        },
+        { onImageNote },
+      );
+      expect(request.messages).toEqual([{ role: 'user', content: `what is this\n${note}\nand this\n[image: example.com — not shown, this model has no vision support]` }]);
+      expect(notes).toBe(2);
+
+      expect(convert({ messages: withToolResult }, { onImageNote }).messages.slice(2)).toEqual([
+        { role: 'tool', toolCallId: 't', content: `Read 1 image\n${note}` },
+        { role: 'user', content: 'What is on it?' },
+      ]);
+      expect(notes).toBe(3);
+      // The base64 data never reaches the prompt.
+      expect(JSON.stringify(convert({ messages: withToolResult }).messages)).not.toContain(png.slice(0, 32));
     });
-    expect(nested.param).toBe('messages.1.content.0.content.0');
+
+    it('from sources without data are named by kind', () => {
+      const request = convert({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'file_011' } }] }] });
+      expect(request.messages).toEqual([{ role: 'user', content: '[image: file — not shown, this model has no vision support]' }]);
+    });
+
+    it('count_tokens sees the same notes', () => {
+      const body = parseMessagesBody({ model: 'm', max_tokens: 10, messages: withToolResult });
+      expect(toCountRequest(body, { id: 'a' }).messages).toEqual(toChatRequest(body, { id: 'a' }).messages);
+      expect(toCountRequest(body, { id: 'a' }).messages[2]).toEqual({ role: 'tool', toolCallId: 't', content: `Read 1 image\n${note}` });
+    });
+
+    it('are a 400 naming the block with rejectImages', () => {
+      const err = failure({ messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, image] }] }, { rejectImages: true });
+      expect(err.status).toBe(400);
+      expect(err.code).toBe('images_not_supported');
+      expect(err.param).toBe('messages.0.content.1');
+      expect(err.message).toBe('messages.0.content.1: this model does not accept images (the loaded model has no vision support)');
+      expect(failure({ messages: withToolResult }, { rejectImages: true }).param).toBe('messages.2.content.0.content.1');
+      const body = parseCountTokensBody({ model: 'm', messages: withToolResult });
+      expect(() => toCountRequest(body, { id: 'a', rejectImages: true })).toThrow(/does not accept images/);
+    });
   });
 
   it('rejects empty content except in a final assistant message', () => {

@@ -8,6 +8,7 @@
 //     `tool_result` in user turns) instead of separate messages;
 //   - consecutive turns of the same role are allowed (Anthropic merges them).
 
+import { imageNote, imageOfUrl, inlineImage, type ImageInfo } from '../../chat/image-note.js';
 import type { ChatMessage, ChatRequest, SamplingOptions, ToolCall, ToolChoice, ToolDefinition } from '../../chat/types.js';
 import { ApiError } from '../../errors.js';
 import type { ContentBlockIn, CountTokensBody, MessageParamIn, MessagesBody, ToolResultContentIn } from './schema.js';
@@ -15,8 +16,13 @@ import type { ContentBlockIn, CountTokensBody, MessageParamIn, MessagesBody, Too
 export interface ToChatRequestOptions {
   /** Server-assigned request id (the `msg_…` id). */
   id: string;
-  /** Whether the loaded model reads images. No model served today does. */
-  vision?: boolean;
+  /**
+   * `--reject-images`: an image is a 400 `images_not_supported`. Otherwise each image becomes a
+   * text note in its place (chat/image-note.ts): no model served has vision.
+   */
+  rejectImages?: boolean;
+  /** Called for every image replaced by a note (the route logs one warning per request). */
+  onImageNote?(): void;
 }
 
 /** Text blocks of one turn (and system blocks) are joined with this, as llama.cpp joins text parts. */
@@ -169,7 +175,7 @@ function convertUserTurn(blocks: PlacedBlock[], options: ToChatRequestOptions): 
         out.push({ role: 'tool', toolCallId: block.tool_use_id, content: toolResultText(block.content, path, options) });
         break;
       case 'image':
-        rejectImage(path, options);
+        texts.push(imageText(block, path, options));
         break;
       case 'thinking':
       case 'redacted_thinking':
@@ -201,7 +207,7 @@ function convertAssistantTurn(blocks: PlacedBlock[], options: ToChatRequestOptio
         toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
         break;
       case 'image':
-        rejectImage(path, options);
+        texts.push(imageText(block, path, options));
         break;
       default: {
         const text = blockText(block);
@@ -220,19 +226,30 @@ function toolResultText(content: Extract<ContentBlockIn, { type: 'tool_result' }
   if (typeof content === 'string') return content;
   const texts: string[] = [];
   content.forEach((block: ToolResultContentIn, i) => {
-    if (block.type === 'image') rejectImage(`${path}.content.${i}`, options);
-    const text = blockText(block);
+    const text = block.type === 'image' ? imageText(block, `${path}.content.${i}`, options) : blockText(block);
     if (text !== '') texts.push(text);
   });
   return texts.join(PART_SEPARATOR);
 }
 
-function rejectImage(path: string, options: ToChatRequestOptions): void {
-  if (options.vision) return;
-  throw new ApiError('invalid_request', `${path}: this model does not accept images (the loaded model has no vision support)`, {
-    param: path,
-    code: 'images_not_supported',
-  });
+/** The note that takes an image's place, or with `rejectImages` the 400 naming the block. */
+function imageText(block: Extract<ContentBlockIn, { type: 'image' }>, path: string, options: ToChatRequestOptions): string {
+  if (options.rejectImages) {
+    throw new ApiError('invalid_request', `${path}: this model does not accept images (the loaded model has no vision support)`, {
+      param: path,
+      code: 'images_not_supported',
+    });
+  }
+  options.onImageNote?.();
+  return imageNote(imageInfo(block.source));
+}
+
+function imageInfo(source: Extract<ContentBlockIn, { type: 'image' }>['source']): ImageInfo {
+  const { type, media_type: mediaType, data, url } = source as { type: string; media_type?: unknown; data?: unknown; url?: unknown };
+  if (type === 'base64' && typeof data === 'string') return inlineImage(typeof mediaType === 'string' ? mediaType : undefined, data);
+  if (type === 'url' && typeof url === 'string') return imageOfUrl(url);
+  // `file` (an id from Anthropic's Files API) or a newer source type: nothing to look into.
+  return { kind: 'other', label: type };
 }
 
 // ---------------------------------------------------------------------------------------

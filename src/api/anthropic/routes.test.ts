@@ -2,11 +2,14 @@
 // opening with pings, count_tokens; and the app wiring (404s, auth, /v1/models shape).
 
 import Fastify from 'fastify';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ContextOverflowError } from '../../errors.js';
 import { createApp, ServerState } from '../../server/app.js';
+import { toCountRequest } from './request.js';
 import { anthropicRoutes, type AnthropicRoutesDeps } from './routes.js';
+import { parseCountTokensBody } from './schema.js';
 import { events, fakeChat, normaliseIds, TEXT_EVENTS, type FakeChat, type Script } from './test-fakes.js';
 
 const apps: Array<{ close(): Promise<unknown> }> = [];
@@ -113,6 +116,57 @@ describe('POST /v1/messages/count_tokens', () => {
       ],
     });
     expect(response.json()).toEqual({ input_tokens: expected });
+  });
+});
+
+describe('images', () => {
+  const png = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.alloc(100).toString('base64') } };
+  const note = '[image: image/png, 100 bytes — not shown, this model has no vision support]';
+  const messages = [
+    { role: 'user', content: [{ type: 'text', text: 'Read it.' }, png] },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Read', input: {} }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [png] }] },
+  ];
+
+  async function withLog(options: Partial<AnthropicRoutesDeps> = {}) {
+    const lines: Array<{ level: number; msg: string; images?: number }> = [];
+    const chat = fakeChat(() => events(TEXT_EVENTS));
+    const app = Fastify({ loggerInstance: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }) });
+    await app.register(anthropicRoutes({ chat, pingIntervalMs: 0, ...options }));
+    apps.push(app);
+    return { app, chat, lines };
+  }
+
+  it('become notes in the prompt, with one warning per request naming how many', async () => {
+    const { app, chat, lines } = await withLog();
+    const response = await app.inject({ method: 'POST', url: '/v1/messages', payload: { ...body, messages } });
+    expect(response.statusCode).toBe(200);
+    const prompt = chat.calls[0]!.request.messages;
+    expect(prompt[0]).toEqual({ role: 'user', content: `Read it.\n${note}` });
+    expect(prompt[2]).toEqual({ role: 'tool', toolCallId: 't', content: note });
+    expect(lines.filter((line) => line.level === 40)).toEqual([expect.objectContaining({ images: 2, msg: expect.stringMatching(/^2 images replaced by a text note/) })]);
+  });
+
+  it('count_tokens counts the prompt with the notes', async () => {
+    const { app, chat } = await withLog();
+    const response = await app.inject({ method: 'POST', url: '/v1/messages/count_tokens', payload: { model: 'm', messages } });
+    expect(response.statusCode).toBe(200);
+    const withNotes = chat.countTokens({ id: 'x', model: 'm', sampling: {}, messages: toCountRequest(parseCountTokensBody({ model: 'm', messages }), { id: 'x' }).messages });
+    expect(response.json()).toEqual({ input_tokens: withNotes });
+    expect(JSON.stringify(toCountRequest(parseCountTokensBody({ model: 'm', messages }), { id: 'x' }).messages)).toContain(note);
+  });
+
+  it('are the 400 images_not_supported with rejectImages, on both routes', async () => {
+    const { app, chat } = await withLog({ rejectImages: true });
+    const response = await app.inject({ method: 'POST', url: '/v1/messages', payload: { ...body, stream: true, messages } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'messages.0.content.1: this model does not accept images (the loaded model has no vision support)' },
+    });
+    const count = await app.inject({ method: 'POST', url: '/v1/messages/count_tokens', payload: { model: 'm', messages } });
+    expect(count.statusCode).toBe(400);
+    expect(chat.calls).toHaveLength(0);
   });
 });
 

@@ -4,6 +4,7 @@
 // handler). Paths match whatever the query string (Claude Code posts `/v1/messages?beta=true`).
 
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { imagesReplacedWarning } from '../../chat/image-note.js';
 import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
 import { errorHandlerFor } from '../../http/fastify-errors.js';
@@ -32,6 +33,8 @@ export interface AnthropicRoutesDeps {
    * arrive as an `error` event. Default 1 000 ms.
    */
   openStreamAfterMs?: number;
+  /** `--reject-images`: an image is a 400 `images_not_supported` instead of a text note in its place. */
+  rejectImages?: boolean;
 }
 
 // Claude Code gives up on a stream that stays silent; Anthropic pings every few seconds too.
@@ -43,20 +46,24 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
   const openAfterMs = deps.openStreamAfterMs ?? DEFAULT_OPEN_AFTER_MS;
   const messageId = deps.newMessageId ?? newMessageId;
   const toolUseId = deps.newToolUseId ?? newToolUseId;
+  const rejectImages = deps.rejectImages === true;
 
   return async (fastify) => {
     fastify.setErrorHandler(errorHandlerFor(toAnthropicError, 'messages request failed'));
 
     fastify.post('/v1/messages/count_tokens', async (request): Promise<CountTokensResult> => {
       const body = parseCountTokensBody(neutraliseClaudeCodeRequest(request.body));
-      const chatRequest = toCountRequest(body, { id: messageId() });
+      const chatRequest = toCountRequest(body, { id: messageId(), rejectImages });
       return { input_tokens: deps.chat.countTokens(chatRequest) };
     });
 
     fastify.post('/v1/messages', async (request, reply): Promise<Message | FastifyReply> => {
       const body = parseMessagesBody(neutraliseClaudeCodeRequest(request.body));
       const id = messageId();
-      const chatRequest = { ...toChatRequest(body, { id }), headers: routingHeaders(request.headers), ...(request.trace ? { trace: request.trace } : {}) };
+      let images = 0;
+      const converted = toChatRequest(body, { id, rejectImages, onImageNote: () => images++ });
+      if (images > 0) request.log.warn({ requestId: id, images }, imagesReplacedWarning(images));
+      const chatRequest = { ...converted, headers: routingHeaders(request.headers), ...(request.trace ? { trace: request.trace } : {}) };
       const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };
 
       if (body.stream !== true) return answerUnlessClientLeaves(reply, (signal) => collectMessage(deps.chat.generate(chatRequest, signal), meta));

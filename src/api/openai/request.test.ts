@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../errors.js';
 import { toChatRequest } from './request.js';
 import { parseChatCompletionBody } from './schema.js';
 
@@ -47,29 +48,51 @@ describe('toChatRequest', () => {
     ]);
   });
 
-  it('keeps images as image parts, joining runs of text', () => {
-    const req = convert({
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: 'look' },
-            { type: 'text', text: 'here' },
-            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAA', detail: 'low' } },
-            { type: 'image_url', image_url: 'https://example.com/a.png' },
-            { type: 'text', text: 'done' },
-          ],
-        },
-      ],
+  describe('images (no model served has vision)', () => {
+    const png = Buffer.alloc(3000, 1).toString('base64');
+    const content = [
+      { type: 'text', text: 'look' },
+      { type: 'text', text: 'here' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png}`, detail: 'low' } },
+      { type: 'image_url', image_url: 'https://example.com/a.png?sig=secret' },
+      { type: 'text', text: 'done' },
+    ];
+
+    it('become notes in their place, parsed from data: URLs and naming only the host of links', () => {
+      let notes = 0;
+      const req = toChatRequest(parseChatCompletionBody({ messages: [{ role: 'user', content }] }), { ...opts, onImageNote: () => notes++ });
+      expect(req.messages[0]).toEqual({
+        role: 'user',
+        content: [
+          'look',
+          'here',
+          '[image: image/png, 3 KB — not shown, this model has no vision support]',
+          '[image: example.com — not shown, this model has no vision support]',
+          'done',
+        ].join('\n'),
+      });
+      expect(notes).toBe(2);
+      expect(JSON.stringify(req.messages)).not.toContain(png.slice(0, 32));
+      expect(JSON.stringify(req.messages)).not.toContain('secret');
     });
-    expect(req.messages[0]).toEqual({
-      role: 'user',
-      content: [
-        { type: 'text', text: 'look\nhere' },
-        { type: 'image', url: 'data:image/png;base64,AAA' },
-        { type: 'image', url: 'https://example.com/a.png' },
-        { type: 'text', text: 'done' },
-      ],
+
+    it('are a 400 naming the part with rejectImages', () => {
+      let error: unknown;
+      try {
+        toChatRequest(
+          parseChatCompletionBody({
+            messages: [
+              { role: 'system', content: 's' },
+              { role: 'user', content },
+            ],
+          }),
+          { ...opts, rejectImages: true },
+        );
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ status: 400, message: 'this model does not accept images', param: 'messages[1].content[2]', code: 'images_not_supported' });
     });
   });
 

@@ -1,6 +1,8 @@
 // Validated Chat Completions body → the internal ChatRequest. Pure: no I/O, no clock.
 
-import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, SamplingOptions, ToolCall, ToolChoice, ToolDefinition } from '../../chat/types.js';
+import { imageNote, imageOfUrl } from '../../chat/image-note.js';
+import type { ChatMessage, ChatRequest, ResponseFormat, SamplingOptions, ToolCall, ToolChoice, ToolDefinition } from '../../chat/types.js';
+import { ApiError } from '../../errors.js';
 import type { ChatCompletionBody, ChatCompletionMessageParam } from './schema.js';
 
 export interface ToChatRequestOptions {
@@ -8,6 +10,13 @@ export interface ToChatRequestOptions {
   id: string;
   /** Echoed as `model` when the client sent none. */
   defaultModel: string;
+  /**
+   * `--reject-images`: an `image_url` part is a 400 `images_not_supported`. Otherwise each one
+   * becomes a text note in its place (chat/image-note.ts): no model served has vision.
+   */
+  rejectImages?: boolean;
+  /** Called for every image replaced by a note (the route logs one warning per request). */
+  onImageNote?(): void;
 }
 
 /** Parts of a text-only content array are joined with this (as llama.cpp's server does). */
@@ -17,7 +26,7 @@ export function toChatRequest(body: ChatCompletionBody, options: ToChatRequestOp
   const request: ChatRequest = {
     id: options.id,
     model: body.model ?? options.defaultModel,
-    messages: convertMessages(body.messages),
+    messages: convertMessages(body.messages, options),
     sampling: convertSampling(body),
   };
 
@@ -46,18 +55,18 @@ export function toChatRequest(body: ChatCompletionBody, options: ToChatRequestOp
   return request;
 }
 
-function convertMessages(messages: ChatCompletionMessageParam[]): ChatMessage[] {
+function convertMessages(messages: ChatCompletionMessageParam[], options: ToChatRequestOptions): ChatMessage[] {
   // Tool results carry only the call id; templates often want the function name too.
   const toolNames = new Map<string, string>();
   const out: ChatMessage[] = [];
-  for (const message of messages) {
+  for (const [index, message] of messages.entries()) {
     switch (message.role) {
       case 'system':
       case 'developer':
         out.push({ role: 'system', content: joinText(message.content) });
         break;
       case 'user': {
-        const content = convertUserContent(message.content);
+        const content = convertUserContent(message.content, index, options);
         out.push(message.name != null ? { role: 'user', content, name: message.name } : { role: 'user', content });
         break;
       }
@@ -110,22 +119,19 @@ function joinAssistantContent(content: string | Array<{ type: 'text'; text: stri
 
 type UserContentParam = Extract<ChatCompletionMessageParam, { role: 'user' }>['content'];
 
-/** Text-only content becomes one string; with images, runs of text parts are joined and images kept in place. */
-function convertUserContent(content: UserContentParam): string | ContentPart[] {
+/** Content parts become one string, joined as llama.cpp joins text parts; each image becomes a note in its place. */
+function convertUserContent(content: UserContentParam, index: number, options: ToChatRequestOptions): string {
   if (typeof content === 'string') return content;
-  if (content.every((p) => p.type === 'text')) return joinText(content as Array<{ text: string }>);
-  const parts: ContentPart[] = [];
-  for (const part of content) {
-    if (part.type === 'text') {
-      const last = parts[parts.length - 1];
-      if (last?.type === 'text') last.text += PART_SEPARATOR + part.text;
-      else parts.push({ type: 'text', text: part.text });
-    } else {
-      const url = typeof part.image_url === 'string' ? part.image_url : part.image_url.url;
-      parts.push({ type: 'image', url });
-    }
-  }
-  return parts;
+  return content
+    .map((part, partIndex) => {
+      if (part.type === 'text') return part.text;
+      if (options.rejectImages) {
+        throw new ApiError('invalid_request', 'this model does not accept images', { param: `messages[${index}].content[${partIndex}]`, code: 'images_not_supported' });
+      }
+      options.onImageNote?.();
+      return imageNote(imageOfUrl(typeof part.image_url === 'string' ? part.image_url : part.image_url.url));
+    })
+    .join(PART_SEPARATOR);
 }
 
 function convertToolChoice(choice: ChatCompletionBody['tool_choice']): ToolChoice | undefined {

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationEvent } from '../../chat/types.js';
 import { ApiError, ContextOverflowError } from '../../errors.js';
@@ -312,6 +313,46 @@ describe('POST /v1/chat/completions (stream)', () => {
     expect(frames.at(-1)).toBe('[DONE]');
     await new Promise((r) => setTimeout(r, 20));
     expect(finished).toBe(true);
+  });
+});
+
+describe('POST /v1/chat/completions (images)', () => {
+  const content = [
+    { type: 'text', text: 'What is this?' },
+    { type: 'image_url', image_url: { url: `data:image/png;base64,${Buffer.alloc(100).toString('base64')}` } },
+    { type: 'image_url', image_url: 'https://example.com/b.jpg' },
+  ];
+
+  async function withLog(rejectImages?: boolean) {
+    const lines: Array<{ level: number; msg: string; images?: number }> = [];
+    const chat = fakeChat(() => events(TEXT_EVENTS));
+    const instance = Fastify({ loggerInstance: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }) as FastifyBaseLogger });
+    app = instance;
+    await instance.register(openaiRoutes({ chat, newId: () => 'test123', pingIntervalMs: 0, ...(rejectImages ? { rejectImages } : {}) }));
+    return { app: instance, chat, lines };
+  }
+
+  it('become notes in the prompt, with one warning per request naming how many', async () => {
+    const { app, chat, lines } = await withLog();
+    const res = await post(app, userBody({ stream: true, messages: [{ role: 'user', content }] }));
+    expect(res.statusCode).toBe(200);
+    expect(chat.calls[0]!.request.messages).toEqual([
+      {
+        role: 'user',
+        content: 'What is this?\n[image: image/png, 100 bytes — not shown, this model has no vision support]\n[image: example.com — not shown, this model has no vision support]',
+      },
+    ]);
+    expect(lines.filter((line) => line.level === 40)).toEqual([expect.objectContaining({ images: 2, msg: expect.stringMatching(/^2 images replaced by a text note/) })]);
+  });
+
+  it('are the 400 images_not_supported with rejectImages', async () => {
+    const { app, chat } = await withLog(true);
+    const res = await post(app, userBody({ messages: [{ role: 'user', content }] }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: { message: 'this model does not accept images', type: 'invalid_request_error', param: 'messages[0].content[1]', code: 'images_not_supported' },
+    });
+    expect(chat.calls).toHaveLength(0);
   });
 });
 

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { imagesReplacedWarning } from '../../chat/image-note.js';
 import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
 import { errorHandlerFor } from '../../http/fastify-errors.js';
@@ -25,6 +26,8 @@ export interface OpenAIRoutesDeps {
   pingIntervalMs?: number;
   /** Unix seconds, for `created`. Default: the wall clock. */
   now?(): number;
+  /** `--reject-images`: an image is a 400 `images_not_supported` instead of a text note in its place. */
+  rejectImages?: boolean;
 }
 
 const DEFAULT_PING_MS = 15_000;
@@ -32,6 +35,7 @@ const DEFAULT_PING_MS = 15_000;
 export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const pingMs = deps.pingIntervalMs ?? DEFAULT_PING_MS;
+  const rejectImages = deps.rejectImages === true;
 
   return async (fastify) => {
     fastify.setErrorHandler(errorHandlerFor(toOpenAIError, 'chat completions request failed'));
@@ -39,8 +43,11 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
     fastify.post('/v1/chat/completions', async (request, reply) => {
       const body = parseChatCompletionBody(request.body);
       const requestId = deps.newId();
+      let images = 0;
+      const converted = toChatRequest(body, { id: requestId, defaultModel: deps.chat.info.modelName, rejectImages, onImageNote: () => images++ });
+      if (images > 0) request.log.warn({ requestId, images }, imagesReplacedWarning(images));
       const chatRequest = {
-        ...toChatRequest(body, { id: requestId, defaultModel: deps.chat.info.modelName }),
+        ...converted,
         headers: routingHeaders(request.headers),
         ...(request.trace ? { trace: request.trace } : {}),
       };
