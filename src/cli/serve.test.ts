@@ -58,6 +58,17 @@ describe('serve --config', () => {
     expect(parsed.caches).toEqual([{ name: 'default', slots: 4, contextSize: 0, queueSize: 64, routes: [], default: true }]);
   });
 
+  it('--reject-images restores the 400 for images (off by default: a note takes their place)', () => {
+    expect(parseServe(['-m', 'x.gguf']).config.server.rejectImages).toBe(false);
+    expect(parseServe(['-m', 'x.gguf', '--reject-images']).config.server.rejectImages).toBe(true);
+    const strict = join(tmp, 'strict.toml');
+    writeFileSync(strict, '[server]\nreject_images = true\n\n[model]\npath = "m.gguf"\n');
+    expect(parseServe(['--config', strict]).config.server.rejectImages).toBe(true);
+    expect(parseServe(['--config', config, '--reject-images']).warnings).toEqual([
+      '--config given: ignoring --reject-images from the command line (set it in the config file instead)',
+    ]);
+  });
+
   it('needs [model].path unless --mock', () => {
     const noModel = join(tmp, 'no-model.toml');
     writeFileSync(noModel, '[server]\nport = 1\n');

@@ -32,6 +32,8 @@ export interface ServerConfig {
   /** Keep four snapshots per request under `debugDir`. */
   debug: boolean;
   debugDir: string;
+  /** Answer a request holding an image with a 400 (`images_not_supported`) instead of putting a text note in its place. */
+  rejectImages: boolean;
   /** Hot restarts: save the slots' KV caches here on shutdown and restore them at start. */
   cacheDir?: string;
   /** With `cacheDir`: also save changed caches after this many seconds without requests (0: on shutdown only). */
@@ -122,6 +124,7 @@ export function buildConfig(input: ConfigInput): Config {
       logLevel: server.logLevel ?? (server.debug ? DEFAULTS.debugLogLevel : DEFAULTS.logLevel),
       debug: server.debug ?? false,
       debugDir: server.debugDir ?? DEFAULTS.debugDir,
+      rejectImages: server.rejectImages ?? false,
       ...(server.cacheDir !== undefined ? { cacheDir: server.cacheDir } : {}),
       cacheSaveIdleSeconds: server.cacheSaveIdleSeconds ?? DEFAULTS.cacheSaveIdleSeconds,
       shutdownGraceMs: server.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,

@@ -34,6 +34,7 @@ export interface ServeFlags {
   logLevel?: LogLevel;
   debug?: boolean;
   debugDir?: string;
+  rejectImages?: boolean;
   cacheDir?: string;
   /** Seconds. */
   cacheSaveIdle?: number;
@@ -55,6 +56,7 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       logLevel: flags.logLevel,
       debug: flags.debug,
       debugDir: flags.debugDir,
+      rejectImages: flags.rejectImages,
       cacheDir: flags.cacheDir,
       cacheSaveIdleSeconds: flags.cacheSaveIdle,
       shutdownGraceMs: flags.shutdownGraceMs,
@@ -104,6 +106,7 @@ export const CONFIG_REPLACES = [
   'logLevel',
   'debug',
   'debugDir',
+  'rejectImages',
   'cacheDir',
   'cacheSaveIdle',
   'shutdownGraceMs',

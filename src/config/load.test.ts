@@ -87,6 +87,7 @@ api_key = "secret"
 cors = ["http://a.example", "http://b.example"]
 debug = true
 debug_dir = "traces"
+reject_images = true
 queue_size = 5
 shutdown_grace_ms = 100
 
@@ -113,6 +114,7 @@ reasoning_format = "none"
         corsOrigins: ['http://a.example', 'http://b.example'],
         debug: true,
         debugDir: join(tmp, 'traces'),
+        rejectImages: true,
         logLevel: 'debug',
         cacheSaveIdleSeconds: 60,
         shutdownGraceMs: 100,

@@ -79,6 +79,7 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
       logLevel: server.log_level,
       debug: server.debug,
       debugDir: relative(server.debug_dir),
+      rejectImages: server.reject_images,
       cacheDir: relative(server.cache_dir),
       cacheSaveIdleSeconds: server.cache_save_idle,
       shutdownGraceMs: server.shutdown_grace_ms,

@@ -48,6 +48,8 @@ const serverSchema = z.strictObject({
   cors: z.array(z.string().min(1)).optional(),
   debug: z.boolean().optional(),
   debug_dir: z.string().min(1).optional(),
+  /** A request holding an image is a 400 instead of getting a text note in the image's place. */
+  reject_images: z.boolean().optional(),
   /** Save the slots' KV caches here on shutdown and restore them at start (hot restarts). */
   cache_dir: z.string().min(1).optional(),
   /** Seconds without requests after which changed caches are saved too (0: on shutdown only). */
