@@ -25,11 +25,16 @@ interface Run {
   stderr: string;
 }
 
-/** `llama-bridge cc …` as a user runs it, with a throwaway HOME and project folder. */
-function cc(args: string[]): Promise<Run> {
+/** A throwaway HOME with an empty project folder in it, where `cc` runs. */
+function newHome(): { home: string; project: string } {
   const home = mkdtempSync(join(tmpdir(), 'cc-it-'));
-  const cwd = join(home, 'project');
-  mkdirSync(cwd);
+  const project = join(home, 'project');
+  mkdirSync(project);
+  return { home, project };
+}
+
+/** `llama-bridge cc …` as a user runs it, with a throwaway HOME and project folder (or the given ones). */
+function cc(args: string[], { home, project: cwd } = newHome()): Promise<Run> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, TERM: 'dumb' };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, join(root, 'src/cli/bin.ts'), 'cc', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -99,6 +104,35 @@ describe('Claude Code through llama-bridge cc', () => {
       expect(run.code).toBe(0);
       // The server was stopped when claude exited.
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'Read of a PNG: the image reaches the model as a note in the tool result, and the session ends in a text answer',
+    async () => {
+      const dir = newHome();
+      const png = join(dir.project, 'pixel.png');
+      // A valid 1×1 PNG.
+      writeFileSync(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+      // Matched against the rendered prompt: the answer comes only once the tool result holds the note.
+      const script = mockScript([
+        {
+          match: '<tool_response>[\\s\\S]*\\[image: image/\\w+, \\d+ (bytes|KB) — not shown, this model has no vision support\\]',
+          output: 'The file is an image I cannot see. IMAGE-NOTE-OK',
+        },
+        { output: `Reading it.\n<tool_call>\n${JSON.stringify({ name: 'Read', arguments: { file_path: png } })}\n</tool_call>` },
+      ]);
+      const port = await freePort();
+      const run = await cc(
+        ['--port', String(port), '--serve', '--mock', '--mock-script', script, '--', '-p', 'Look at pixel.png with the Read tool.', '--allowedTools', 'Read'],
+        dir,
+      );
+      expect(run.stdout).toContain('IMAGE-NOTE-OK');
+      expect(run.code).toBe(0);
+      // The server logged its one warning for the request that held the image (cc keeps the server's log in a file).
+      const log = readFileSync(/\(log: (\S+)\)/.exec(run.stderr)![1]!, 'utf8');
+      expect(log).toMatch(/1 image replaced by a text note/);
     },
     TIMEOUT,
   );
