@@ -63,6 +63,8 @@ export interface AppOptions {
   /** `--debug`: four snapshots per API request. */
   debugTraces?: DebugTraces;
   bodyLimit?: number;
+  /** `--reject-images`: a request holding an image is a 400 instead of getting a text note in its place. */
+  rejectImages?: boolean;
 }
 
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
@@ -120,8 +122,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   registerSlots(app, () => options.state.engine);
 
-  await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24) }));
-  await app.register(anthropicRoutes({ chat }));
+  const rejectImages = options.rejectImages === true;
+  await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24), rejectImages }));
+  await app.register(anthropicRoutes({ chat, rejectImages }));
   await app.register(modelsRoutes({ chat }));
 
   app.setNotFoundHandler(async (request) => {

@@ -49,6 +49,7 @@ export async function startServer(config: Config, logger: pino.Logger): Promise<
     ...(server.apiKey ? { apiKey: server.apiKey } : {}),
     ...(server.corsOrigins.length ? { corsOrigins: server.corsOrigins } : {}),
     ...(server.debug ? { debugTraces: new DebugTraces(debugDir, [server.apiKey, process.env.HF_TOKEN]) } : {}),
+    rejectImages: server.rejectImages,
     logger,
   });
   if (server.debug) logger.info({ dir: debugDir }, 'debug: keeping four snapshots per request');

@@ -232,8 +232,7 @@ describe('on the mock engine', () => {
   });
 });
 
-// Skipped until src/server passes server.rejectImages on to the routes (createApp → anthropicRoutes/openaiRoutes).
-describe.skip('with --reject-images', () => {
+describe('with --reject-images', () => {
   let server: RunningServer;
   let client: Anthropic;
   beforeAll(async () => {

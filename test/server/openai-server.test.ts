@@ -239,8 +239,7 @@ describe('images (no model served has vision)', () => {
     expect(completion.usage?.prompt_tokens).toBe(tokenizer.tokenize(qwenPrompt(user), true).length);
   });
 
-  // Skipped until src/server passes server.rejectImages on to the routes (createApp → anthropicRoutes/openaiRoutes).
-  describe.skip('with --reject-images', () => {
+    describe('with --reject-images', () => {
     let strict: RunningServer;
     beforeAll(async () => {
       strict = await startTestServer({ mock: true, rejectImages: true });
