@@ -82,6 +82,38 @@ export class ChatPipeline implements ChatService {
     });
   }
 
+  /**
+   * Where a later prompt may diverge from this one, as offsets in `prompt`: the start of the
+   * generation prompt (the next turn re-renders it, often without its think block) and of the
+   * last user message (a client that edits or retries it). Only a model whose memory cannot
+   * roll back to any token needs them (the engine keeps checkpoints there), so only then are
+   * the two extra renderings done.
+   */
+  private reusePoints(request: ChatRequest, prompt: string): number[] {
+    if ((this.engine.info.memory?.rollback ?? 'any') === 'any') return [];
+    const points: number[] = [];
+    const history = (messages: ChatRequest['messages']): string | undefined => {
+      try {
+        return this.template.render({
+          messages,
+          ...(request.tools?.length ? { tools: request.tools } : {}),
+          addGenerationPrompt: false,
+          ...(request.templateKwargs ? { kwargs: request.templateKwargs } : {}),
+        });
+      } catch {
+        return undefined; // a template may refuse a conversation that ends on an assistant turn, or starts without a user
+      }
+    };
+    const last = request.messages.at(-1);
+    if (last?.role === 'user' && request.messages.length > 1) {
+      const before = history(request.messages.slice(0, -1));
+      if (before !== undefined && prompt.startsWith(before)) points.push(before.length);
+    }
+    const all = history(request.messages);
+    if (all !== undefined && prompt.startsWith(all)) points.push(all.length);
+    return points;
+  }
+
   /** Prompt tokens of the request: the same rendering and tokenizer as `generate`. */
   countTokens(request: ChatRequest): number {
     return this.engine.countTokens(this.render(request));
@@ -113,6 +145,7 @@ export class ChatPipeline implements ChatService {
       prompt,
       sampling: request.sampling,
       signal: combined,
+      reusePoints: this.reusePoints(request, prompt),
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(constraint ? { constraint } : {}),

@@ -72,12 +72,13 @@ export class LlamaEngine implements Engine {
     if (prompt.length + 1 > cache.contextSize) throw new ContextOverflowError(prompt.length, cache.contextSize);
 
     const grammar = request.constraint === undefined ? undefined : await createGrammar(this.llama, request.constraint);
-    const { slot, commonPrefix } = await cache.pool.acquire(prompt, request.signal);
+    // The slot keeps what its memory can really return to (prefix-reuse.ts), never the prompt's
+    // last token: evaluating it gives the logits the generation starts from.
+    const { slot, reusable: reused } = await cache.pool.acquire(prompt, request.signal);
     try {
-      // The last prompt token is always evaluated again: its logits start the generation.
-      const reused = Math.min(commonPrefix, prompt.length - 1);
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
-      yield* new Generation({ model: this.model, cache, sequence: slot.sequence, prompt, request, grammar, logger: this.logger }).run(reused);
+      const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);
+      yield* new Generation({ model: this.model, cache, sequence: slot.sequence, prompt, request, grammar, logger: this.logger, checkpointAt }).run(reused);
     } finally {
       cache.pool.release(slot);
       this.persistence?.slotChanged(slot);
@@ -93,6 +94,20 @@ export class LlamaEngine implements Engine {
     for (const cache of this.caches.values()) await cache.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
+  }
+
+  /**
+   * Token counts of the prompt's first `offsets` characters, where that prefix tokenizes to a
+   * prefix of the whole prompt's tokens (a boundary inside a token has no count and is skipped).
+   */
+  private tokenCounts(text: string, tokens: readonly Token[], offsets: readonly number[]): number[] {
+    const counts: number[] = [];
+    for (const offset of offsets) {
+      if (offset <= 0 || offset >= text.length) continue;
+      const head = this.tokenize(text.slice(0, offset));
+      if (head.length < tokens.length && head.every((token, i) => token === tokens[i])) counts.push(head.length);
+    }
+    return counts;
   }
 
   private tokenize(text: string): Token[] {

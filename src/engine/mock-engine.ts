@@ -156,9 +156,8 @@ export class MockEngine implements Engine {
     const response = this.script.responses.find((candidate) => candidate.match === undefined || new RegExp(candidate.match).test(request.prompt));
     const output = pieces(response?.output ?? '');
 
-    const { slot, commonPrefix } = await cache.pool.acquire(prompt, signal);
+    const { slot, reusable: cachedTokens } = await cache.pool.acquire(prompt, signal);
     try {
-      const cachedTokens = Math.min(commonPrefix, prompt.length - 1);
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens, cache: cache.name, slot: slot.id };
       const room = cache.contextSize - prompt.length;
       const maxTokens = Math.min(request.maxTokens ?? room, room);

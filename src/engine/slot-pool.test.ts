@@ -27,7 +27,7 @@ describe('SlotPool', () => {
     const pool = new SlotPool([slot(0, [9, 9]), slot(1, [1, 2, 3]), slot(2, [1])], 4);
     const grant = await pool.acquire([1, 2, 3, 4]);
     expect(grant.slot.id).toBe(1);
-    expect(grant.commonPrefix).toBe(3);
+    expect(grant.reusable).toBe(3);
   });
 
   it('takes an empty slot rather than throw away a long cache that shares only a few tokens', async () => {
@@ -35,7 +35,7 @@ describe('SlotPool', () => {
     const pool = new SlotPool([slot(0, conversation), slot(1)], 4);
     const grant = await pool.acquire([0, 1, 2, 500, 501]);
     expect(grant.slot.id).toBe(1);
-    expect(grant.commonPrefix).toBe(0);
+    expect(grant.reusable).toBe(0);
   });
 
   it('evicts the least recently used slot when no free slot keeps most of its cache', async () => {

@@ -1,16 +1,19 @@
 // Which slot (KV-cache sequence) serves a request, and who waits when all are busy.
 // Pure bookkeeping, no native code: the llama engine owns the sequences themselves.
 //
-// Choice rule, among free slots:
-// 1. a slot that keeps at least half of what it holds (its cache shares that much with the
-//    new prompt; an empty slot keeps everything): the longest shared prefix wins, then the
-//    least recently used;
+// Choice rule, among free slots, by what each can really keep of the prompt (its shared prefix,
+// or less where the model's memory cannot roll back to it: see prefix-reuse.ts):
+// 1. a slot that keeps at least half of what it holds (an empty slot keeps everything): the
+//    longest kept prefix wins, then the least recently used;
 // 2. else the least recently used slot, so an idle conversation is evicted last-touched-first.
 // Rule 1 is what stops a new conversation that shares only a system-prompt opening with a
 // long cached one from taking its slot while an empty one is free (measured on a captured
 // Claude Code session with a subagent: the subagent evicted the main conversation).
 
 import { ApiError } from '../errors.js';
+import { commonPrefixLength } from './prefix-reuse.js';
+
+export { commonPrefixLength } from './prefix-reuse.js';
 
 export interface PooledSlot {
   readonly id: number;
@@ -21,12 +24,17 @@ export interface PooledSlot {
   lastUsedAt?: number;
   /** Tokens currently held in this slot's cache. */
   cachedTokens(): readonly number[];
+  /**
+   * Prompt tokens this slot's cache can keep (evaluation resumes after them). Default: the
+   * shared prefix but the prompt's last token, for memory that rolls back to any token.
+   */
+  reusablePrefix?(prompt: readonly number[]): number;
 }
 
 export interface SlotGrant<S extends PooledSlot> {
   slot: S;
-  /** Length of the prompt prefix already in the slot's cache. */
-  commonPrefix: number;
+  /** Prompt tokens the slot's cache keeps (`reusablePrefix`): evaluation starts after them. */
+  reusable: number;
 }
 
 interface Waiter<S extends PooledSlot> {
@@ -35,13 +43,6 @@ interface Waiter<S extends PooledSlot> {
   reject(error: unknown): void;
   onAbort?: () => void;
   signal?: AbortSignal;
-}
-
-export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  const max = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < max && a[i] === b[i]) i++;
-  return i;
 }
 
 export class SlotPool<S extends PooledSlot> {
@@ -124,23 +125,29 @@ export class SlotPool<S extends PooledSlot> {
   }
 
   private pick(prompt: readonly number[]): SlotGrant<S> | undefined {
-    let best: { slot: S; commonPrefix: number; keeps: boolean } | undefined;
+    let best: Candidate<S> | undefined;
     for (const slot of this.slots) {
       if (slot.busy) continue;
       const cached = slot.cachedTokens();
-      const commonPrefix = commonPrefixLength(cached, prompt);
-      const candidate = { slot, commonPrefix, keeps: commonPrefix * 2 >= cached.length };
+      const reusable = slot.reusablePrefix ? slot.reusablePrefix(prompt) : Math.min(commonPrefixLength(cached, prompt), Math.max(0, prompt.length - 1));
+      const candidate = { slot, reusable, keeps: reusable * 2 >= cached.length };
       if (!best || better(candidate, best)) best = candidate;
     }
     if (!best) return undefined;
     best.slot.busy = true;
-    return { slot: best.slot, commonPrefix: best.commonPrefix };
+    return { slot: best.slot, reusable: best.reusable };
   }
 }
 
+interface Candidate<S extends PooledSlot> {
+  slot: S;
+  reusable: number;
+  keeps: boolean;
+}
+
 /** Whether slot candidate `a` should serve the prompt rather than `b` (see the rule at the top). */
-function better<S extends PooledSlot>(a: { slot: S; commonPrefix: number; keeps: boolean }, b: { slot: S; commonPrefix: number; keeps: boolean }): boolean {
+function better<S extends PooledSlot>(a: Candidate<S>, b: Candidate<S>): boolean {
   if (a.keeps !== b.keeps) return a.keeps;
-  if (a.keeps && a.commonPrefix !== b.commonPrefix) return a.commonPrefix > b.commonPrefix;
+  if (a.keeps && a.reusable !== b.reusable) return a.reusable > b.reusable;
   return a.slot.lastUsed < b.slot.lastUsed;
 }

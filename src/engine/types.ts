@@ -62,6 +62,25 @@ export interface ModelInfo {
   eogTokens: string[];
   /** GGUF `general.architecture`. */
   architecture?: string;
+  /** The model's memory and how the engine keeps its prompt cache (GET /props, the startup log). */
+  memory?: ModelMemory;
+}
+
+export interface ModelMemory {
+  /** Layers that see only the last `slidingWindow` tokens, if the model has them. */
+  slidingWindow?: number;
+  /** Recurrent layers (recurrent or hybrid models): their state covers the whole sequence. */
+  recurrent: boolean;
+  /**
+   * How a slot returns to an earlier token: `any` (attention caches: drop the suffix),
+   * `window` (sliding-window layers: within the window, else a checkpoint), `checkpoints` (only a checkpoint).
+   */
+  rollback: 'any' | 'window' | 'checkpoints';
+  /** `full-cache` (every token cached, sliding-window layers too), or `checkpoints` (with at most `maxCheckpoints` per slot). */
+  cacheStrategy: 'full-cache' | 'checkpoints';
+  maxCheckpoints?: number;
+  /** Bytes a slot's checkpoints may take; unset: only the count limits them. */
+  checkpointMemoryBytes?: number;
 }
 
 export interface CacheInfo {
@@ -93,6 +112,12 @@ export interface CompletionRequest {
   cache?: string;
   /** Aborting stops queued, prefilling or generating work and frees the slot with its cache kept. */
   signal?: AbortSignal;
+  /**
+   * Offsets in `prompt` (characters) where a later prompt may diverge from this one: where the
+   * generation prompt starts, where the last user message starts. On a model whose memory
+   * cannot roll back (`ModelInfo.rollback`), the engine keeps a checkpoint there.
+   */
+  reusePoints?: number[];
 }
 
 export type OutputConstraint =

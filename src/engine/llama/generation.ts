@@ -6,7 +6,9 @@ import type { Logger } from '../../log.js';
 import { GeneratedOutput } from '../generated-output.js';
 import { lastTokens, resolveSampling, type ResolvedSampling } from '../sampling.js';
 import type { CompletionEvent, CompletionRequest } from '../types.js';
+import { commonPrefixLength, prefillCheckpoints } from '../prefix-reuse.js';
 import type { LlamaCache } from './load.js';
+import { restoringCheckpoint } from './sequence-memory.js';
 import { afterClosingThinking, afterPrefill, afterSampling, samplingEndAfter, type GenerationPhase, type SamplingEnd } from './phases.js';
 
 export interface GenerationSetup {
@@ -19,6 +21,8 @@ export interface GenerationSetup {
   /** The request's constraint as a grammar: forced, or lazy (`lazy_gbnf`: from a trigger on). */
   grammar: LlamaGrammar | undefined;
   logger: Logger;
+  /** Token counts where a later prompt may diverge (CompletionRequest.reusePoints): checkpoints go there too. */
+  checkpointAt?: readonly number[];
 }
 
 export class Generation {
@@ -29,6 +33,7 @@ export class Generation {
   private readonly request: CompletionRequest;
   private readonly grammar: LlamaGrammar | undefined;
   private readonly logger: Logger;
+  private readonly checkpointAt: readonly number[];
   private readonly sampling: ResolvedSampling;
   private readonly maxTokens: number;
   private readonly output: GeneratedOutput<Token>;
@@ -41,6 +46,7 @@ export class Generation {
 
   constructor(setup: GenerationSetup) {
     ({ model: this.model, cache: this.cache, sequence: this.sequence, prompt: this.prompt, request: this.request, grammar: this.grammar, logger: this.logger } = setup);
+    this.checkpointAt = setup.checkpointAt ?? [];
     const room = this.cache.contextSize - this.prompt.length;
     this.maxTokens = Math.min(this.request.maxTokens ?? room, room);
     this.sampling = resolveSampling(this.request.sampling);
@@ -92,23 +98,39 @@ export class Generation {
     };
   }
 
-  /** Keeps the cached prefix and evaluates the rest of the prompt but its last token, which it returns. */
+  /**
+   * Keeps the reusable prefix (`reused`, planned by prefix-reuse.ts) and evaluates the rest of
+   * the prompt but its last token, which it returns. On a model whose memory cannot roll back,
+   * checkpoints are taken near the prompt's end, where the next turn will want to return.
+   */
   private async prefill(reused: number): Promise<Token[]> {
     const { signal } = this.request;
-    // Keep the shared prefix, drop the rest of what the slot held.
     await this.keepOnly(this.prompt.slice(0, reused));
     this.cachedTokens = this.sequence.nextTokenIndex;
+    if (this.cachedTokens !== reused) {
+      this.logger.warn({ requestId: this.request.id, planned: reused, kept: this.cachedTokens }, 'the slot kept another prefix than planned; cached_tokens reports what it kept');
+    }
     // Prefill in batch-sized chunks so an abort is noticed between chunks, not after the whole prompt.
     const chunk = this.cache.context.batchSize;
+    const checkpoints = this.cache.rollback.kind === 'any' ? [] : prefillCheckpoints(this.prompt.length, this.cachedTokens, chunk, this.checkpointAt);
     let next = this.cachedTokens;
     while (this.prompt.length - 1 - next > 0) {
       signal?.throwIfAborted();
-      const end = Math.min(this.prompt.length - 1, next + chunk);
+      const checkpoint = checkpoints.find((point) => point > next);
+      const end = Math.min(this.prompt.length - 1, next + chunk, checkpoint ?? Number.POSITIVE_INFINITY);
       await this.sequence.evaluateWithoutGeneratingNewTokens(this.prompt.slice(next, end));
       next = end;
+      if (end === checkpoint) await this.takeCheckpoint();
     }
     signal?.throwIfAborted();
     return this.prompt.slice(next);
+  }
+
+  /** A checkpoint of the sequence as it is now (node-llama-cpp takes it under the context lock, so no batch decodes meanwhile). */
+  private async takeCheckpoint(): Promise<void> {
+    this.untrack();
+    await this.underContextLock(() => this.sequence.takeCheckpoint());
+    this.untrack = this.cache.gathering?.track(this.sequence) ?? (() => undefined);
   }
 
   /** One `evaluate` stream from `input`, until a token ends the phase or the model ends its output. */
@@ -139,6 +161,9 @@ export class Generation {
     const kept = this.output.rewindTo(at, (text) => this.model.tokenize(text, true));
     const all = [...this.prompt, ...kept.tokens];
     await this.keepOnly(all.slice(0, -1));
+    // A model whose memory cannot roll back went back to a checkpoint before the trigger: evaluate up to it again.
+    const restoredTo = this.sequence.nextTokenIndex;
+    if (restoredTo < all.length - 1) await this.sequence.evaluateWithoutGeneratingNewTokens(all.slice(restoredTo, -1));
     this.grammarState = this.newGrammarState();
     return [all.at(-1)!, ...kept.prefix];
   }
@@ -159,7 +184,10 @@ export class Generation {
    */
   private async keepOnly(tokens: Token[]): Promise<void> {
     this.untrack();
-    await this.underContextLock(() => this.sequence.adaptStateToTokens(tokens, false));
+    const cut = () => this.sequence.adaptStateToTokens(tokens, false);
+    // A sliding window cannot drop a suffix directly (prefix-reuse.ts): go back through a checkpoint.
+    const dropsSuffix = commonPrefixLength(this.sequence.contextTokens, tokens) < this.sequence.nextTokenIndex;
+    await this.underContextLock(() => (this.cache.rollback.kind === 'window' && dropsSuffix ? restoringCheckpoint(this.sequence, cut) : cut()));
     this.untrack = this.cache.gathering?.track(this.sequence) ?? (() => undefined);
   }
 

@@ -11,8 +11,10 @@ import type { SavedSlot } from '../cache-store.js';
 import type { EngineCache } from '../cache-set.js';
 import { defaultCacheOf, validateCaches } from '../caches.js';
 import { ContextCreationError, messageOf } from '../errors.js';
+import { planReuse, type Rollback } from '../prefix-reuse.js';
 import { SlotPool, type PooledSlot } from '../slot-pool.js';
-import type { CacheInfo, CacheSpec, ModelInfo } from '../types.js';
+import type { CacheInfo, CacheSpec, ModelInfo, ModelMemory } from '../types.js';
+import { rollbackOf, sequenceMemory } from './sequence-memory.js';
 
 export interface LoadOptions {
   modelPath: string;
@@ -30,6 +32,20 @@ export interface LoadOptions {
   logger: Logger;
   /** Called with 0..1 while the weights load. */
   onLoadProgress?: (fraction: number) => void;
+  /**
+   * Give sliding-window layers a cache of the whole context (llama.cpp's `--swa-full`): any
+   * earlier token can then be returned to without checkpoints, at the cost of that memory.
+   */
+  swaFull?: boolean;
+  /** Checkpoints per slot, for models whose memory cannot roll back (prefix-reuse.ts). */
+  checkpoints?: CheckpointLimits;
+}
+
+export interface CheckpointLimits {
+  /** Most checkpoints a slot keeps (llama.cpp's `--ctx-checkpoints`, default 32). */
+  max: number;
+  /** Most bytes a slot's checkpoints take; the oldest go first (one always stays). Unset: no limit. */
+  maxBytes?: number;
 }
 
 export interface LlamaSlot extends PooledSlot {
@@ -40,6 +56,8 @@ export interface LlamaSlot extends PooledSlot {
 
 export interface LlamaCache extends EngineCache<LlamaSlot> {
   context: LlamaContext;
+  /** How its sequences roll back to an earlier token: freely, within a window, or by checkpoints only. */
+  rollback: Rollback;
   /** Fills node-llama-cpp's batches with every generating slot; undefined if its internals changed. */
   gathering: BatchGathering | undefined;
 }
@@ -66,6 +84,7 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
         batchSize: Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY),
         threads: { ideal: threads, min: threads },
         batching: gathering.batchingOptions(),
+        ...(options.swaFull !== undefined ? { swaFullCache: options.swaFull } : {}),
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
       });
     } catch (error) {
@@ -77,13 +96,15 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
         error,
       );
     }
-    caches.push(cacheOn(context, spec, gathering, options.logger));
+    caches.push(cacheOn(context, spec, gathering, options.logger, rollbackOf(model, context), options.checkpoints));
     options.logger.info(
       { cache: spec.name, slots: spec.slots, slotContextSize: context.contextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
       'context ready',
     );
   }
-  return { llama, model, caches, info: describeModel(model, options.modelPath, options.caches, caches) };
+  const info = { ...describeModel(model, options.modelPath, options.caches, caches), memory: describeMemory(model, caches[0]!.rollback, options.checkpoints) };
+  options.logger.info({ architecture: info.architecture, ...info.memory }, memorySummary(info.architecture, info.memory));
+  return { llama, model, caches, info };
 }
 
 async function loadWeights(options: LoadOptions): Promise<{ llama: Llama; model: LlamaModel; threads: number }> {
@@ -119,19 +140,36 @@ async function loadWeights(options: LoadOptions): Promise<{ llama: Llama; model:
   }
 }
 
+/** llama.cpp's server default (`--ctx-checkpoints`). */
+export const DEFAULT_CHECKPOINTS = 32;
+
 /** The cache on a new context: a slot per sequence, its pool, and BatchGathering when it fits. */
-function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGathering, logger: Logger): LlamaCache {
+function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGathering, logger: Logger, rollback: Rollback, limits: CheckpointLimits | undefined): LlamaCache {
   const slots: LlamaSlot[] = [];
   for (let id = 0; id < spec.slots; id++) {
-    const sequence = context.getSequence();
-    slots.push({ id, busy: false, lastUsed: 0, sequence, cachedTokens: () => sequence.contextTokens });
+    const sequence = context.getSequence({ checkpoints: { max: limits?.max ?? DEFAULT_CHECKPOINTS, maxMemory: limits?.maxBytes ?? null } });
+    slots.push({
+      id,
+      busy: false,
+      lastUsed: 0,
+      sequence,
+      cachedTokens: () => sequence.contextTokens,
+      reusablePrefix: (prompt) => planReuse(sequenceMemory(sequence, rollback), prompt).keep,
+    });
   }
   const installed = gathering.install(
     context,
     slots.map((slot) => slot.sequence),
   );
   if (!installed && spec.slots > 1) warnBatchGatheringOff(logger, spec.name);
-  return { name: spec.name, context, contextSize: context.contextSize, pool: new SlotPool(slots, spec.queueSize, spec.name), gathering: installed ? gathering : undefined };
+  return {
+    name: spec.name,
+    context,
+    rollback,
+    contextSize: context.contextSize,
+    pool: new SlotPool(slots, spec.queueSize, spec.name),
+    gathering: installed ? gathering : undefined,
+  };
 }
 
 function describeModel(model: LlamaModel, modelPath: string, specs: readonly CacheSpec[], caches: readonly LlamaCache[]): ModelInfo {
@@ -159,6 +197,30 @@ function describeModel(model: LlamaModel, modelPath: string, specs: readonly Cac
     ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
     ...(typeof architecture === 'string' ? { architecture } : {}),
   };
+}
+
+function describeMemory(model: LlamaModel, rollback: Rollback, limits: CheckpointLimits | undefined): ModelMemory {
+  const insights = model.fileInsights;
+  const recurrent = insights.isRecurrent || insights.isHybrid;
+  const memory: ModelMemory = {
+    ...(insights.swaSize !== undefined ? { slidingWindow: insights.swaSize } : {}),
+    recurrent,
+    rollback: rollback.kind === 'none' ? 'checkpoints' : rollback.kind,
+    cacheStrategy: rollback.kind === 'any' ? 'full-cache' : 'checkpoints',
+  };
+  if (rollback.kind === 'any') return memory;
+  return { ...memory, maxCheckpoints: limits?.max ?? DEFAULT_CHECKPOINTS, ...(limits?.maxBytes !== undefined ? { checkpointMemoryBytes: limits.maxBytes } : {}) };
+}
+
+/** One line for the startup log: what the layers are, and how the prompt cache copes with them. */
+export function memorySummary(architecture: string | undefined, memory: ModelMemory): string {
+  const layers = [...(memory.slidingWindow !== undefined ? [`sliding-window attention (window ${memory.slidingWindow})`] : []), ...(memory.recurrent ? ['recurrent layers'] : [])];
+  const what = `${architecture ?? 'model'}: ${layers.length ? layers.join(' and ') : 'attention layers only'}`;
+  if (memory.cacheStrategy === 'full-cache') {
+    return `${what}; prompt cache: every token cached${memory.slidingWindow !== undefined ? ' (--swa-full)' : ''}, any earlier point reusable`;
+  }
+  const bound = memory.checkpointMemoryBytes !== undefined ? `, at most ${Math.round(memory.checkpointMemoryBytes / 2 ** 20)} MiB` : '';
+  return `${what}; prompt cache: checkpoints (up to ${memory.maxCheckpoints} per slot${bound}) where a later prompt may diverge`;
 }
 
 /** Which node-llama-cpp was found, and which one BatchGathering was measured on. */
