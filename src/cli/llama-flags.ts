@@ -12,6 +12,8 @@ const ALIASES: Record<string, string> = {
   '--ctx-size': '--n-ctx',
   '--batch-size': '--n-batch',
   '--threads': '--n-threads',
+  '-ctxcp': '--ctx-checkpoints',
+  '--swa-checkpoints': '--ctx-checkpoints',
   '--chat-template-file': '--chat-template-file',
 };
 

@@ -17,7 +17,8 @@ writeFileSync(config, '[server]\nport = 9100\n\n[model]\npath = "m.gguf"\nn_ctx 
 
 /** Parse `serve` arguments as the CLI does, returning what the action would serve with. */
 function parseServe(args: string[]): { config: Config; warnings: string[] } {
-  const program = new Command('llama-bridge').exitOverride();
+  // Rejected values throw (exitOverride) with the message; commander need not print it too.
+  const program = new Command('llama-bridge').exitOverride().configureOutput({ writeErr: () => {} });
   registerServe(program);
   let result: { config: Config; warnings: string[] } | undefined;
   const serve = program.commands.find((command) => command.name() === 'serve')!;
@@ -67,6 +68,27 @@ describe('serve --config', () => {
     expect(parseServe(['--config', config, '--reject-images']).warnings).toEqual([
       '--config given: ignoring --reject-images from the command line (set it in the config file instead)',
     ]);
+  });
+
+  it('--swa-full, --ctx-checkpoints and --checkpoint-memory reach Config.model (llama-server spellings too); --config replaces them', () => {
+    expect(parseServe(['-m', 'x.gguf']).config.model).toMatchObject({ swaFull: false, ctxCheckpoints: 32 });
+    expect(parseServe(['-m', 'x.gguf']).config.model).not.toHaveProperty('checkpointMemoryMiB');
+    const given = parseServe(['-m', 'x.gguf', '--swa-full', '--ctx-checkpoints', '8', '--checkpoint-memory', '512']).config.model;
+    expect(given).toMatchObject({ swaFull: true, ctxCheckpoints: 8, checkpointMemoryMiB: 512 });
+    expect(parseServe(['-m', 'x.gguf', '-ctxcp', '4']).config.model.ctxCheckpoints).toBe(4);
+    expect(parseServe(['-m', 'x.gguf', '--swa-checkpoints=6']).config.model.ctxCheckpoints).toBe(6);
+    const file = join(tmp, 'checkpoints.toml');
+    writeFileSync(file, '[model]\npath = "m.gguf"\nswa_full = true\nctx_checkpoints = 3\ncheckpoint_memory_mib = 64\n');
+    const fromFile = parseServe(['--config', file, '--ctx-checkpoints', '9', '--checkpoint-memory', '1', '--swa-full']);
+    expect(fromFile.config.model).toMatchObject({ swaFull: true, ctxCheckpoints: 3, checkpointMemoryMiB: 64 });
+    expect(fromFile.warnings).toEqual(['--config given: ignoring --swa-full, --ctx-checkpoints, --checkpoint-memory from the command line (set them in the config file instead)']);
+  });
+
+  it('rejects a checkpoint count under 1 and a checkpoint memory that is not a positive number, naming the flag', () => {
+    expect(() => parseServe(['-m', 'x.gguf', '--ctx-checkpoints', '0'])).toThrow('--ctx-checkpoints takes a whole number ≥ 1, not "0".');
+    expect(() => parseServe(['-m', 'x.gguf', '-ctxcp', '1.5'])).toThrow('--ctx-checkpoints takes a whole number ≥ 1, not "1.5".');
+    expect(() => parseServe(['-m', 'x.gguf', '--checkpoint-memory', '0'])).toThrow('--checkpoint-memory takes a number > 0, not "0".');
+    expect(() => parseServe(['-m', 'x.gguf', '--checkpoint-memory', 'lots'])).toThrow('--checkpoint-memory takes a number > 0, not "lots".');
   });
 
   it('needs [model].path unless --mock', () => {

@@ -1,7 +1,7 @@
 // `llama-bridge serve`: the flags (or `--config`) become one Config (config/), and the server
 // starts from it (server/start.ts). Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
 
-import { Option, type Command } from '@commander-js/extra-typings';
+import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { FAMILY_IDS } from '../chat/parsers/types.js';
 import { API_KEY_ENV, DEFAULTS, LOG_LEVELS, REASONING_FORMATS, type Config } from '../config/config.js';
 import { resolveServeConfig, type ServeFlags } from '../config/flags.js';
@@ -45,6 +45,17 @@ export function registerServe(program: Command): void {
         .default(DEFAULTS.reasoningFormat),
     )
     .option('--no-mmap', 'read the whole model into memory instead of memory-mapping it')
+    .option('--swa-full', 'give sliding-window layers a cache of the whole context: any earlier point of a prompt reusable without checkpoints, at the cost of memory')
+    .addOption(
+      new Option('--ctx-checkpoints <n>', 'most prompt-cache checkpoints per slot on sliding-window and recurrent models (oldest dropped first)')
+        .default(DEFAULTS.ctxCheckpoints)
+        .argParser(intOption('--ctx-checkpoints', 1)),
+    )
+    .addOption(
+      new Option('--checkpoint-memory <MiB>', "most memory one slot's checkpoints take, oldest dropped first (default: no limit but --ctx-checkpoints)").argParser(
+        positiveNumberOption('--checkpoint-memory'),
+      ),
+    )
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', DEFAULTS.debugDir)
@@ -73,6 +84,14 @@ function parseOnOff(value: string | undefined): boolean {
   if (value === undefined || value === 'on' || value === 'true' || value === '1') return true;
   if (value === 'off' || value === 'false' || value === '0') return false;
   throw new FatalError(`--flash-attn takes on or off, not "${value}"`);
+}
+
+function positiveNumberOption(flag: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${flag} takes a number > 0, not "${value}".`);
+    return number;
+  };
 }
 
 export async function serve(config: Config, warnings: readonly string[] = [], configFile?: string): Promise<void> {

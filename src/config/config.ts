@@ -63,6 +63,12 @@ export interface ModelConfig {
   /** Output syntax to parse; unset: detected from the chat template. */
   chatFormat?: FamilyId;
   reasoningFormat: ReasoningFormat;
+  /** Sliding-window layers get a cache of the whole context (llama.cpp's `--swa-full`): no checkpoints needed, more memory. */
+  swaFull: boolean;
+  /** Most prompt-cache checkpoints per slot on sliding-window and recurrent models (llama.cpp's `--ctx-checkpoints`). */
+  ctxCheckpoints: number;
+  /** Most MiB one slot's checkpoints take, oldest dropped first; unset: only `ctxCheckpoints` limits them. */
+  checkpointMemoryMiB?: number;
 }
 
 export interface Config {
@@ -89,6 +95,9 @@ export const DEFAULTS = {
   batchSize: 512,
   mmap: true,
   reasoningFormat: 'auto' as ReasoningFormat,
+  swaFull: false,
+  /** Checkpoints per slot: llama.cpp's default, as the engine's DEFAULT_CHECKPOINTS. */
+  ctxCheckpoints: 32,
   logLevel: 'info' as LogLevel,
   /** The log level `--debug` turns on unless one is given. */
   debugLogLevel: 'debug' as LogLevel,
@@ -135,6 +144,8 @@ export function buildConfig(input: ConfigInput): Config {
       batchSize: model.batchSize ?? DEFAULTS.batchSize,
       mmap: model.mmap ?? DEFAULTS.mmap,
       reasoningFormat: model.reasoningFormat ?? DEFAULTS.reasoningFormat,
+      swaFull: model.swaFull ?? DEFAULTS.swaFull,
+      ctxCheckpoints: model.ctxCheckpoints ?? DEFAULTS.ctxCheckpoints,
     },
     caches: input.caches?.length
       ? input.caches

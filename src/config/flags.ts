@@ -31,6 +31,10 @@ export interface ServeFlags {
   chatFormat?: FamilyId;
   reasoningFormat?: ReasoningFormat;
   mmap?: boolean;
+  swaFull?: boolean;
+  ctxCheckpoints?: number;
+  /** MiB per slot. */
+  checkpointMemory?: number;
   logLevel?: LogLevel;
   debug?: boolean;
   debugDir?: string;
@@ -73,6 +77,9 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       chatTemplateFile: flags.chatTemplateFile,
       chatFormat: flags.chatFormat,
       reasoningFormat: flags.reasoningFormat,
+      swaFull: flags.swaFull,
+      ctxCheckpoints: flags.ctxCheckpoints,
+      checkpointMemoryMiB: flags.checkpointMemory,
     }),
     ...withoutUndefined({ parallel: flags.parallel, nCtx: flags.nCtx, queueSize: flags.queueSize }),
     ...mockOf(flags),
@@ -103,6 +110,9 @@ export const CONFIG_REPLACES = [
   'chatFormat',
   'reasoningFormat',
   'mmap',
+  'swaFull',
+  'ctxCheckpoints',
+  'checkpointMemory',
   'logLevel',
   'debug',
   'debugDir',

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildConfig, totalSlots } from './config.js';
+import { DEFAULT_CHECKPOINTS } from '../engine/llama/load.js';
+import { buildConfig, DEFAULTS, totalSlots } from './config.js';
 import { ignoredFlagsWarning } from './flags.js';
 import { loadConfigFile, parseConfig } from './load.js';
 
@@ -103,6 +104,9 @@ mmap = false
 chat_template_file = "templates/t.jinja"
 chat_format = "hermes"
 reasoning_format = "none"
+swa_full = true
+ctx_checkpoints = 8
+checkpoint_memory_mib = 256.5
 `,
     );
     expect(buildConfig(loadConfigFile(file, {}))).toEqual({
@@ -131,10 +135,21 @@ reasoning_format = "none"
         chatTemplateFile: join(tmp, 'templates/t.jinja'),
         chatFormat: 'hermes',
         reasoningFormat: 'none',
+        swaFull: true,
+        ctxCheckpoints: 8,
+        checkpointMemoryMiB: 256.5,
       },
       // No [[cache]]: one cache of the default slots, [model].n_ctx each, [server].queue_size waiting.
       caches: [{ name: 'default', slots: 4, contextSize: 4096, queueSize: 5, routes: [], default: true }],
     });
+  });
+
+  it("leaves checkpoints at llama.cpp's defaults (32 per slot, no byte limit, no --swa-full) when [model] does not set them", () => {
+    const model = buildConfig(loadConfigFile(write('plain.toml', '[model]\npath = "m.gguf"\n'), {})).model;
+    expect(model).toMatchObject({ swaFull: false, ctxCheckpoints: 32 });
+    expect(model).not.toHaveProperty('checkpointMemoryMiB');
+    // The engine's own default, so a server without the flag keeps as many as one given the default.
+    expect(DEFAULTS.ctxCheckpoints).toBe(DEFAULT_CHECKPOINTS);
   });
 
   it('resolves relative paths against the config file folder', () => {
@@ -213,6 +228,10 @@ describe('config errors name the key and its line', () => {
     expect(errorOf('[model]\ngpu_layers = "some"\n')).toContain('c.toml:2: model.gpu_layers:');
     expect(errorOf('[model]\nchat_format = "nope"\n')).toContain('c.toml:2: model.chat_format:');
     expect(errorOf('[server]\ndebug = "yes"\n')).toContain('c.toml:2: server.debug:');
+    expect(errorOf('[model]\nctx_checkpoints = 0\n')).toMatch(/c\.toml:2: model\.ctx_checkpoints: .*>0/);
+    expect(errorOf('[model]\nctx_checkpoints = 2.5\n')).toMatch(/c\.toml:2: model\.ctx_checkpoints: .*int/i);
+    expect(errorOf('[model]\ncheckpoint_memory_mib = 0\n')).toMatch(/c\.toml:2: model\.checkpoint_memory_mib: .*>0/);
+    expect(errorOf('[model]\nswa_full = "on"\n')).toMatch(/c\.toml:2: model\.swa_full: .*boolean/);
   });
 
   it('a missing required key points at its table', () => {

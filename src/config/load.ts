@@ -95,6 +95,9 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
       chatTemplateFile: relative(model.chat_template_file),
       chatFormat: model.chat_format,
       reasoningFormat: model.reasoning_format,
+      swaFull: model.swa_full,
+      ctxCheckpoints: model.ctx_checkpoints,
+      checkpointMemoryMiB: model.checkpoint_memory_mib,
     }),
     ...withoutUndefined({ nCtx: model.n_ctx, queueSize: server.queue_size }),
   };

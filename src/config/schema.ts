@@ -75,6 +75,12 @@ const modelSchema = z.strictObject({
   chat_template_file: z.string().min(1).optional(),
   chat_format: z.enum(FAMILY_IDS).optional(),
   reasoning_format: z.enum(['auto', 'none']).optional(),
+  /** Sliding-window layers get a cache of the whole context (llama.cpp's --swa-full). */
+  swa_full: z.boolean().optional(),
+  /** Most prompt-cache checkpoints per slot (sliding-window and recurrent models). */
+  ctx_checkpoints: positiveInt.optional(),
+  /** Most MiB one slot's checkpoints take; unset: no limit but ctx_checkpoints. */
+  checkpoint_memory_mib: z.number().positive().optional(),
 });
 
 export const configSchema = z
