@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { MockEngine } from '../engine/mock-engine.js';
+import type { ModelInfo, ModelMemory } from '../engine/types.js';
 import { silentLogger } from '../log.js';
-import { createApp, ServerState, type AppOptions } from './app.js';
+import { createApp, memoryProps, ServerState, type AppOptions } from './app.js';
 
 let app: FastifyInstance | undefined;
 
@@ -79,5 +80,47 @@ describe('http app', () => {
     const missing = await server.inject({ url: '/v2/nothing', headers: local });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.message).toContain('/v2/nothing');
+  });
+});
+
+describe('GET /props', () => {
+  const gemma: ModelMemory = { slidingWindow: 512, recurrent: false, rollback: 'window', cacheStrategy: 'checkpoints', maxCheckpoints: 32, checkpointMemoryBytes: 64 * 2 ** 20 };
+
+  /** A ready server whose engine reports `info` (the rest as the mock engine has it). */
+  async function withEngineInfo(info: Partial<ModelInfo>) {
+    const state = new ServerState();
+    const engine = new MockEngine({ slots: 2, slotContextSize: 4096 });
+    (engine as { info: ModelInfo }).info = { ...engine.info, ...info };
+    state.engine = engine;
+    state.ready(new ChatPipeline({ engine, template: new ChatTemplate(DEFAULT_CHAT_TEMPLATE, {}), logger: silentLogger, family: 'generic', reasoningFormat: 'auto' }));
+    app = await createApp({ state, host: '127.0.0.1', logger: false });
+    return (await app.inject({ url: '/props', headers: local })).json();
+  }
+
+  it('adds the architecture and the memory (snake_case) when the engine knows them, next to the fields it always had', async () => {
+    expect(await withEngineInfo({ architecture: 'gemma3', memory: gemma })).toEqual({
+      model: 'mock',
+      n_ctx: 4096,
+      default_generation_settings: { n_ctx: 4096 },
+      caches: [{ name: 'default', slots: 2, n_ctx: 4096 }],
+      architecture: 'gemma3',
+      memory: { sliding_window: 512, recurrent: false, rollback: 'window', cache_strategy: 'checkpoints', max_checkpoints: 32, checkpoint_memory_bytes: 67108864 },
+    });
+  });
+
+  it('leaves them out when the engine does not know them (the mock engine)', async () => {
+    const props = await withEngineInfo({});
+    expect(props).toEqual({ model: 'mock', n_ctx: 4096, default_generation_settings: { n_ctx: 4096 }, caches: [{ name: 'default', slots: 2, n_ctx: 4096 }] });
+  });
+
+  it('maps every memory field, and leaves out the ones a model does not have', () => {
+    expect(memoryProps({ recurrent: false, rollback: 'any', cacheStrategy: 'full-cache' })).toEqual({ recurrent: false, rollback: 'any', cache_strategy: 'full-cache' });
+    expect(memoryProps({ recurrent: true, rollback: 'checkpoints', cacheStrategy: 'checkpoints', maxCheckpoints: 8 })).toEqual({
+      recurrent: true,
+      rollback: 'checkpoints',
+      cache_strategy: 'checkpoints',
+      max_checkpoints: 8,
+    });
+    expect(Object.keys(memoryProps(gemma)).sort()).toEqual(['cache_strategy', 'checkpoint_memory_bytes', 'max_checkpoints', 'recurrent', 'rollback', 'sliding_window']);
   });
 });

@@ -13,7 +13,7 @@ import type { ChatService, ChatServiceInfo } from '../chat/service.js';
 import type { ChatRequest, GenerationEvent } from '../chat/types.js';
 import { installDebugTraces } from '../debug/http.js';
 import type { DebugTraces } from '../debug/trace.js';
-import type { Engine } from '../engine/types.js';
+import type { Engine, ModelMemory } from '../engine/types.js';
 import { ApiError } from '../errors.js';
 import { modelsRoutes } from '../api/models.js';
 import { errorHandlerFor } from '../http/fastify-errors.js';
@@ -113,11 +113,20 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // The part of llama-server's /props that clients read: `llama-bridge cc` sizes Claude Code's
   // auto-compaction from n_ctx (context tokens per slot of the default cache, where the main
-  // conversation goes); `caches` lists every cache's slots and size.
+  // conversation goes); `caches` lists every cache's slots and size. Ours: the GGUF
+  // `architecture` and the model's `memory` (how the prompt cache is kept), once known.
   app.get('/props', async () => {
     const { modelName, slotContextSize } = options.state.info;
-    const caches = options.state.engine?.info.caches.map(({ name, slots, contextSize }) => ({ name, slots, n_ctx: contextSize })) ?? [];
-    return { model: modelName, n_ctx: slotContextSize, default_generation_settings: { n_ctx: slotContextSize }, caches };
+    const engine = options.state.engine?.info;
+    const caches = engine?.caches.map(({ name, slots, contextSize }) => ({ name, slots, n_ctx: contextSize })) ?? [];
+    return {
+      model: modelName,
+      n_ctx: slotContextSize,
+      default_generation_settings: { n_ctx: slotContextSize },
+      caches,
+      ...(engine?.architecture !== undefined ? { architecture: engine.architecture } : {}),
+      ...(engine?.memory ? { memory: memoryProps(engine.memory) } : {}),
+    };
   });
 
   registerSlots(app, () => options.state.engine);
@@ -133,6 +142,18 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // Each API answers in its own envelope, also for errors raised outside its plugin (404s).
   app.setErrorHandler(errorHandlerFor((error, url) => (isAnthropicPath(url) ? toAnthropicError(error) : toOpenAIError(error)), 'request failed'));
   return app;
+}
+
+/** ModelMemory as /props shows it: snake_case, unset fields left out. */
+export function memoryProps(memory: ModelMemory): Record<string, string | number | boolean> {
+  return {
+    ...(memory.slidingWindow !== undefined ? { sliding_window: memory.slidingWindow } : {}),
+    recurrent: memory.recurrent,
+    rollback: memory.rollback,
+    cache_strategy: memory.cacheStrategy,
+    ...(memory.maxCheckpoints !== undefined ? { max_checkpoints: memory.maxCheckpoints } : {}),
+    ...(memory.checkpointMemoryBytes !== undefined ? { checkpoint_memory_bytes: memory.checkpointMemoryBytes } : {}),
+  };
 }
 
 /** Health and the client probes stay reachable without a key, as with llama-server's /health. */
