@@ -85,32 +85,40 @@ export class ChatPipeline implements ChatService {
   /**
    * Where a later prompt may diverge from this one, as offsets in `prompt`: the start of the
    * generation prompt (the next turn re-renders it, often without its think block) and of the
-   * last user message (a client that edits or retries it). Only a model whose memory cannot
-   * roll back to any token needs them (the engine keeps checkpoints there), so only then are
-   * the two extra renderings done.
+   * last user message's text (a client that edits or retries it). Only a model whose memory
+   * cannot roll back to any token needs them (the engine keeps checkpoints there), so only then
+   * are the three extra renderings done.
    */
   private reusePoints(request: ChatRequest, prompt: string): number[] {
     if ((this.engine.info.memory?.rollback ?? 'any') === 'any') return [];
-    const points: number[] = [];
-    const history = (messages: ChatRequest['messages']): string | undefined => {
+    const render = (messages: ChatRequest['messages'], addGenerationPrompt: boolean): string | undefined => {
       try {
         return this.template.render({
           messages,
           ...(request.tools?.length ? { tools: request.tools } : {}),
-          addGenerationPrompt: false,
+          addGenerationPrompt,
           ...(request.templateKwargs ? { kwargs: request.templateKwargs } : {}),
         });
       } catch {
-        return undefined; // a template may refuse a conversation that ends on an assistant turn, or starts without a user
+        return undefined; // a template may refuse an odd conversation; then there is simply no point
       }
     };
+    const points: number[] = [];
+    // The last user message's text starts where two renderings with different text in it part.
+    // (Rendering the conversation without it is no help: Qwen-style templates then show the
+    // previous assistant turn's thinking, which they hide once a user message follows.)
     const last = request.messages.at(-1);
-    if (last?.role === 'user' && request.messages.length > 1) {
-      const before = history(request.messages.slice(0, -1));
-      if (before !== undefined && prompt.startsWith(before)) points.push(before.length);
+    if (last?.role === 'user') {
+      const withText = (text: string) => render([...request.messages.slice(0, -1), { ...last, content: text }], true);
+      const [a, b] = [withText('\u0001'), withText('\u0002')];
+      if (a !== undefined && b !== undefined) {
+        let at = 0;
+        while (at < a.length && a[at] === b[at]) at++;
+        if (prompt.startsWith(a.slice(0, at))) points.push(at);
+      }
     }
-    const all = history(request.messages);
-    if (all !== undefined && prompt.startsWith(all)) points.push(all.length);
+    const history = render(request.messages, false);
+    if (history !== undefined && prompt.startsWith(history)) points.push(history.length);
     return points;
   }
 

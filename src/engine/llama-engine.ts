@@ -78,6 +78,7 @@ export class LlamaEngine implements Engine {
     try {
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
       const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);
+      slot.resumeAt = checkpointAt.length > 0 ? Math.max(...checkpointAt) : undefined;
       yield* new Generation({ model: this.model, cache, sequence: slot.sequence, prompt, request, grammar, logger: this.logger, checkpointAt }).run(reused);
     } finally {
       cache.pool.release(slot);

@@ -6,9 +6,9 @@ import type { Logger } from '../../log.js';
 import { GeneratedOutput } from '../generated-output.js';
 import { lastTokens, resolveSampling, type ResolvedSampling } from '../sampling.js';
 import type { CompletionEvent, CompletionRequest } from '../types.js';
-import { commonPrefixLength, prefillCheckpoints } from '../prefix-reuse.js';
+import { prefillCheckpoints } from '../prefix-reuse.js';
 import type { LlamaCache } from './load.js';
-import { restoringCheckpoint } from './sequence-memory.js';
+import { cutTo } from './sequence-memory.js';
 import { afterClosingThinking, afterPrefill, afterSampling, samplingEndAfter, type GenerationPhase, type SamplingEnd } from './phases.js';
 
 export interface GenerationSetup {
@@ -178,16 +178,14 @@ export class Generation {
   }
 
   /**
-   * Make the slot's sequence hold exactly `tokens`, a prefix of what it holds. That takes the
+   * Make the slot's sequence hold `tokens`, a prefix of what it holds (or, where its memory
+   * cannot return there, the prefix up to a checkpoint before it: see cutTo). That takes the
    * context lock, so the slot leaves its context's batches first (batch-gathering.ts), and
    * counts for them again afterwards: from here on it evaluates.
    */
   private async keepOnly(tokens: Token[]): Promise<void> {
     this.untrack();
-    const cut = () => this.sequence.adaptStateToTokens(tokens, false);
-    // A sliding window cannot drop a suffix directly (prefix-reuse.ts): go back through a checkpoint.
-    const dropsSuffix = commonPrefixLength(this.sequence.contextTokens, tokens) < this.sequence.nextTokenIndex;
-    await this.underContextLock(() => (this.cache.rollback.kind === 'window' && dropsSuffix ? restoringCheckpoint(this.sequence, cut) : cut()));
+    await this.underContextLock(() => cutTo(this.sequence, this.cache.rollback, tokens));
     this.untrack = this.cache.gathering?.track(this.sequence) ?? (() => undefined);
   }
 

@@ -52,6 +52,12 @@ export interface LlamaSlot extends PooledSlot {
   sequence: LlamaContextSequence;
   /** What is on disk for this slot, while its cache has not changed since (hot restarts). */
   saved?: SavedSlot;
+  /**
+   * Tokens of the last prompt before the point where the next prompt will likely diverge (its
+   * generation prompt's start): where a hot-restart save first takes a slot whose memory cannot
+   * roll back, since checkpoints are not saved.
+   */
+  resumeAt?: number;
 }
 
 export interface LlamaCache extends EngineCache<LlamaSlot> {

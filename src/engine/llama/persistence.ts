@@ -8,6 +8,7 @@ import type { CacheSet } from '../cache-set.js';
 import type { CacheStore, SavedSlot } from '../cache-store.js';
 import { messageOf } from '../errors.js';
 import type { LlamaCache, LlamaSlot } from './load.js';
+import { cutTo } from './sequence-memory.js';
 
 export class SlotCachePersistence {
   private idleSaveTimer: NodeJS.Timeout | undefined;
@@ -70,6 +71,21 @@ export class SlotCachePersistence {
   }
 
   /**
+   * Checkpoints live in memory only (node-llama-cpp cannot save them), so a restored slot of a
+   * model whose memory cannot roll back could never return before its end: the next turn,
+   * which re-renders the last generation prompt, would start over. So such a slot goes back to
+   * where that generation prompt began before it is written; the next turn then appends to it.
+   */
+  private async backToResumePoint(cache: LlamaCache, slot: LlamaSlot): Promise<void> {
+    const { resumeAt } = slot;
+    if (cache.rollback.kind === 'any' || resumeAt === undefined || resumeAt >= slot.sequence.nextTokenIndex) return;
+    const held = slot.sequence.nextTokenIndex;
+    await cutTo(slot.sequence, cache.rollback, slot.sequence.contextTokens.slice(0, resumeAt));
+    slot.resumeAt = undefined;
+    this.logger.debug({ cache: cache.name, slot: slot.id, held, kept: slot.sequence.nextTokenIndex }, 'slot taken back to its last generation prompt before saving');
+  }
+
+  /**
    * Write the slots' caches to disk: the ones that changed since they were last written (the
    * others keep their file). Runs on close, and when idle with `saveIdleMs`.
    */
@@ -81,12 +97,14 @@ export class SlotCachePersistence {
     let bytes = 0;
     for (const cache of this.caches.values()) {
       for (const slot of cache.pool.slots) {
-        const tokens = slot.sequence.nextTokenIndex;
-        if (tokens === 0) continue;
+        if (slot.sequence.nextTokenIndex === 0) continue;
         if (slot.saved) {
           saved.push({ ...slot.saved, lastUsedAt: slot.lastUsedAt ?? slot.saved.lastUsedAt });
           continue;
         }
+        await this.backToResumePoint(cache, slot);
+        const tokens = slot.sequence.nextTokenIndex;
+        if (tokens === 0) continue;
         const { path, temporary, file } = this.store.stateFile(cache.name, slot.id);
         try {
           bytes += (await slot.sequence.saveStateToFile(temporary)).fileSize;

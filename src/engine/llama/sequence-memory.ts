@@ -13,8 +13,8 @@
 // When either shape is missing the sequence reports no checkpoints: the plan is then never
 // longer than what it can really restore, only shorter.
 
-import type { LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
-import type { Rollback, SequenceMemory } from '../prefix-reuse.js';
+import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { commonPrefixLength, type Rollback, type SequenceMemory } from '../prefix-reuse.js';
 
 interface SequenceInternals {
   _checkpoints?: { _checkpoints?: unknown };
@@ -47,6 +47,18 @@ export function sequenceMemory(sequence: LlamaContextSequence, rollback: Rollbac
     held,
     checkpoints: rollback.kind === 'any' || (rollback.kind === 'window' && !canForceRestore(sequence)) ? [] : checkpointLengths(sequence),
   };
+}
+
+/**
+ * Make the sequence hold `tokens` (a prefix of what it holds), or as much of them as it can
+ * return to: on a sliding window through a checkpoint (never a direct cut), on recurrent state
+ * through a checkpoint too (node-llama-cpp does that by itself). The caller holds no context
+ * lock (this takes it); the sequence may end up holding fewer tokens than asked.
+ */
+export async function cutTo(sequence: LlamaContextSequence, rollback: Rollback, tokens: readonly Token[]): Promise<void> {
+  const cut = () => sequence.adaptStateToTokens(tokens as Token[], false);
+  const dropsSuffix = commonPrefixLength(sequence.contextTokens, tokens) < sequence.nextTokenIndex;
+  await (rollback.kind === 'window' && dropsSuffix ? restoringCheckpoint(sequence, cut) : cut());
 }
 
 /**
