@@ -239,7 +239,7 @@ describe('images (no model served has vision)', () => {
     expect(completion.usage?.prompt_tokens).toBe(tokenizer.tokenize(qwenPrompt(user), true).length);
   });
 
-    describe('with --reject-images', () => {
+  describe('with --reject-images', () => {
     let strict: RunningServer;
     beforeAll(async () => {
       strict = await startTestServer({ mock: true, rejectImages: true });
