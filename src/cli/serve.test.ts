@@ -72,7 +72,7 @@ describe('serve --config', () => {
 
   it('--swa-full, --ctx-checkpoints and --checkpoint-memory reach Config.model (llama-server spellings too); --config replaces them', () => {
     expect(parseServe(['-m', 'x.gguf']).config.model).toMatchObject({ swaFull: false, ctxCheckpoints: 32 });
-    expect(parseServe(['-m', 'x.gguf']).config.model).not.toHaveProperty('checkpointMemoryMiB');
+    expect(parseServe(['-m', 'x.gguf']).config.model).toMatchObject({ checkpointMemoryMiB: 2048 });
     const given = parseServe(['-m', 'x.gguf', '--swa-full', '--ctx-checkpoints', '8', '--checkpoint-memory', '512']).config.model;
     expect(given).toMatchObject({ swaFull: true, ctxCheckpoints: 8, checkpointMemoryMiB: 512 });
     expect(parseServe(['-m', 'x.gguf', '-ctxcp', '4']).config.model.ctxCheckpoints).toBe(4);

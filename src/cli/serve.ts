@@ -52,9 +52,9 @@ export function registerServe(program: Command): void {
         .argParser(intOption('--ctx-checkpoints', 1)),
     )
     .addOption(
-      new Option('--checkpoint-memory <MiB>', "most memory one slot's checkpoints take, oldest dropped first (default: no limit but --ctx-checkpoints)").argParser(
-        positiveNumberOption('--checkpoint-memory'),
-      ),
+      new Option('--checkpoint-memory <MiB>', "most memory one slot's checkpoints take, oldest dropped first (one always stays)")
+        .default(DEFAULTS.checkpointMemoryMiB)
+        .argParser(positiveNumberOption('--checkpoint-memory')),
     )
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')

@@ -67,8 +67,8 @@ export interface ModelConfig {
   swaFull: boolean;
   /** Most prompt-cache checkpoints per slot on sliding-window and recurrent models (llama.cpp's `--ctx-checkpoints`). */
   ctxCheckpoints: number;
-  /** Most MiB one slot's checkpoints take, oldest dropped first; unset: only `ctxCheckpoints` limits them. */
-  checkpointMemoryMiB?: number;
+  /** Most MiB one slot's checkpoints take, oldest dropped first (one always stays). */
+  checkpointMemoryMiB: number;
 }
 
 export interface Config {
@@ -98,6 +98,10 @@ export const DEFAULTS = {
   swaFull: false,
   /** Checkpoints per slot: llama.cpp's default, as the engine's DEFAULT_CHECKPOINTS. */
   ctxCheckpoints: 32,
+  // One checkpoint of a big sliding-window model is large (Gemma 3 27B: its 52 sliding layers'
+  // window + batch cells, ~0.6 GiB at f16), a hybrid's much smaller (Qwen3-Next: ~75 MiB of
+  // recurrent state): 2 GiB keeps the last turn's few checkpoints on the first, 27 on the second.
+  checkpointMemoryMiB: 2048,
   logLevel: 'info' as LogLevel,
   /** The log level `--debug` turns on unless one is given. */
   debugLogLevel: 'debug' as LogLevel,
@@ -146,6 +150,7 @@ export function buildConfig(input: ConfigInput): Config {
       reasoningFormat: model.reasoningFormat ?? DEFAULTS.reasoningFormat,
       swaFull: model.swaFull ?? DEFAULTS.swaFull,
       ctxCheckpoints: model.ctxCheckpoints ?? DEFAULTS.ctxCheckpoints,
+      checkpointMemoryMiB: model.checkpointMemoryMiB ?? DEFAULTS.checkpointMemoryMiB,
     },
     caches: input.caches?.length
       ? input.caches

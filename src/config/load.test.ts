@@ -144,10 +144,9 @@ checkpoint_memory_mib = 256.5
     });
   });
 
-  it("leaves checkpoints at llama.cpp's defaults (32 per slot, no byte limit, no --swa-full) when [model] does not set them", () => {
+  it("leaves checkpoints at the defaults (llama.cpp's 32 per slot, at most 2 GiB, no --swa-full) when [model] does not set them", () => {
     const model = buildConfig(loadConfigFile(write('plain.toml', '[model]\npath = "m.gguf"\n'), {})).model;
-    expect(model).toMatchObject({ swaFull: false, ctxCheckpoints: 32 });
-    expect(model).not.toHaveProperty('checkpointMemoryMiB');
+    expect(model).toMatchObject({ swaFull: false, ctxCheckpoints: 32, checkpointMemoryMiB: 2048 });
     // The engine's own default, so a server without the flag keeps as many as one given the default.
     expect(DEFAULTS.ctxCheckpoints).toBe(DEFAULT_CHECKPOINTS);
   });

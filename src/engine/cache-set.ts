@@ -34,10 +34,11 @@ export class CacheSet<S extends PooledSlot, C extends EngineCache<S>> {
     return cache;
   }
 
-  /** Every slot of every cache; `cachedTokens` reads how many tokens a slot holds. */
-  slots(cachedTokens: (slot: S) => number): SlotStatus[] {
+  /** Every slot of every cache; `cachedTokens` reads how many tokens a slot holds, `more` what else an engine knows. */
+  slots(cachedTokens: (slot: S) => number, more: (slot: S, cache: C) => Partial<SlotStatus> = () => ({})): SlotStatus[] {
     return [...this.byName.values()].flatMap((cache) =>
       cache.pool.slots.map((slot) => ({
+        ...more(slot, cache),
         cache: cache.name,
         id: slot.id,
         busy: slot.busy,

@@ -17,6 +17,7 @@ import { Generation } from './llama/generation.js';
 import { createGrammar } from './llama/grammar.js';
 import { loadModel, type LlamaCache, type LlamaSlot, type LoadOptions } from './llama/load.js';
 import { SlotCachePersistence } from './llama/persistence.js';
+import { checkpointStats } from './llama/sequence-memory.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions extends LoadOptions {
@@ -57,7 +58,10 @@ export class LlamaEngine implements Engine {
   }
 
   slots(): SlotStatus[] {
-    return this.caches.slots((slot) => slot.sequence.nextTokenIndex);
+    return this.caches.slots(
+      (slot) => slot.sequence.nextTokenIndex,
+      (slot, cache) => (cache.rollback.kind === 'any' ? {} : { checkpoints: checkpointStats(slot.sequence) }),
+    );
   }
 
   queueDepth(cache?: string): number {

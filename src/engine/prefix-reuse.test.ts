@@ -37,13 +37,13 @@ describe('planReuse', () => {
 });
 
 describe('prefillCheckpoints', () => {
-  it('puts checkpoints 4 and 4 + batch tokens before the end, and where asked', () => {
+  it('puts checkpoints where asked, else 4 and 4 + batch tokens before the end', () => {
     expect(prefillCheckpoints(1000, 0, 512)).toEqual([484, 996]);
-    expect(prefillCheckpoints(1000, 0, 512, [950, 996, 10])).toEqual([10, 484, 950, 996]);
+    expect(prefillCheckpoints(1000, 0, 512, [950, 996, 10, 950])).toEqual([10, 950, 996]);
   });
 
   it('only between what is already cached and the last prompt token', () => {
-    expect(prefillCheckpoints(1000, 600, 512, [300, 999, 1200])).toEqual([996]);
+    expect(prefillCheckpoints(1000, 600, 512, [300, 700, 999, 1200])).toEqual([700]);
     expect(prefillCheckpoints(5, 0, 512)).toEqual([1]);
     expect(prefillCheckpoints(3, 0, 512)).toEqual([]);
   });

@@ -15,11 +15,12 @@
 // For those, a checkpoint (a copy of the part of the state that cannot be rolled back, taken at
 // a token index while prefilling) restores an earlier point, and the prompt is evaluated from
 // there. llama.cpp's server does the same (tools/server/server-context.cpp, context checkpoints,
-// `pos_min_thold`) and takes them 4 and 4 + batch tokens before the prompt's end. We take those
-// too, and also where the chat layer knows a later prompt may diverge: where the generation
-// prompt starts (the next turn drops or re-renders it: an empty think block, say — 4 tokens do
-// not cover `<think>\n\n</think>\n\n` in a vocab without a `<think>` token) and where the last
-// user message starts (a client that edits or retries it).
+// `pos_min_thold`) and takes them 4 and 4 + batch tokens before the prompt's end. We take them
+// where the chat layer knows a later prompt may diverge instead: where the generation prompt
+// starts (the next turn drops or re-renders it: an empty think block, say — 4 tokens do not
+// cover `<think>\n\n</think>\n\n` in a vocab without a `<think>` token) and where the last
+// user message's text starts (a client that edits or retries it); llama.cpp's places only
+// when the chat layer knows none.
 
 export type Rollback =
   /** Attention only (or sliding-window layers with a full cache): any suffix can be dropped. */
@@ -71,13 +72,15 @@ export function planReuse(memory: SequenceMemory, prompt: readonly number[]): Re
 
 /**
  * Where to take checkpoints while prefilling a prompt of `promptLength` tokens from `from`
- * (exclusive) on: the `requested` token counts, and 4 and 4 + `batchSize` tokens before its end
- * as llama.cpp's server does. Ascending, distinct, each strictly between `from` and the last
- * prompt token.
+ * (exclusive) on: the `requested` token counts (where the chat layer knows a later prompt may
+ * diverge), or without those 4 and 4 + `batchSize` tokens before its end, as llama.cpp's server
+ * does. Not both: a checkpoint of a big sliding-window model takes hundreds of MiB, and memory
+ * limits drop the oldest first, which would drop the requested ones before the guessed ones.
+ * Ascending, distinct, each strictly between `from` and the last prompt token.
  */
 export function prefillCheckpoints(promptLength: number, from: number, batchSize: number, requested: readonly number[] = []): number[] {
-  const points = new Set([...requested, promptLength - 4 - batchSize, promptLength - 4]);
-  return [...points].filter((point) => point > from && point < promptLength - 1).sort((a, b) => a - b);
+  const wanted = requested.length > 0 ? requested : [promptLength - 4 - batchSize, promptLength - 4];
+  return [...new Set(wanted)].filter((point) => point > from && point < promptLength - 1).sort((a, b) => a - b);
 }
 
 function lastAtOrBelow(sorted: readonly number[], limit: number): number {

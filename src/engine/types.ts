@@ -160,6 +160,8 @@ export interface SlotStatus {
   lastUsed: number;
   /** Wall-clock time (epoch ms) the slot was last released; undefined = never used. */
   lastUsedAt?: number;
+  /** The slot's checkpoints, on a model whose memory needs them (ModelInfo.memory). */
+  checkpoints?: { count: number; bytes: number };
 }
 
 export interface Engine {

@@ -15,6 +15,9 @@ export interface SlotWire {
   last_used: string | null;
   /** Milliseconds since then; null = never used. */
   idle_ms: number | null;
+  /** Checkpoints the slot keeps and the bytes they take, on a model whose memory needs them. */
+  n_checkpoints?: number;
+  checkpoint_bytes?: number;
 }
 
 export interface CacheWire {
@@ -52,6 +55,7 @@ export function slotsReport(engine: Engine, now = Date.now()): SlotsWire {
           n_cached_tokens: slot.cachedTokens,
           last_used: slot.lastUsedAt !== undefined ? new Date(slot.lastUsedAt).toISOString() : null,
           idle_ms: slot.lastUsedAt !== undefined ? Math.max(0, now - slot.lastUsedAt) : null,
+          ...(slot.checkpoints ? { n_checkpoints: slot.checkpoints.count, checkpoint_bytes: slot.checkpoints.bytes } : {}),
         })),
     })),
   };

@@ -114,7 +114,7 @@ async function loadEngine(modelPath: string, config: Config, logger: Logger): Pr
       ...(model.flashAttention !== undefined ? { flashAttention: model.flashAttention } : {}),
       ...(model.gpuLayers !== undefined ? { gpuLayers: model.gpuLayers } : {}),
       swaFull: model.swaFull,
-      checkpoints: { max: model.ctxCheckpoints, ...(model.checkpointMemoryMiB !== undefined ? { maxBytes: Math.round(model.checkpointMemoryMiB * 2 ** 20) } : {}) },
+      checkpoints: { max: model.ctxCheckpoints, maxBytes: Math.round(model.checkpointMemoryMiB * 2 ** 20) },
     });
     const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
     progress.done(`loaded ${engine.info.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (${layout})`);

@@ -25,6 +25,12 @@ const GENERATION_PROMPT_TOKENS = 9;
 
 type Message = OpenAI.ChatCompletionMessageParam;
 
+const EXPECTED_MEMORY: Record<string, Record<string, unknown>> = {
+  qwen3moe: { recurrent: false, rollback: 'any', cache_strategy: 'full-cache' },
+  gemma3: { sliding_window: 32, recurrent: false, rollback: 'window', cache_strategy: 'checkpoints', max_checkpoints: 32 },
+  lfm2: { recurrent: true, rollback: 'checkpoints', cache_strategy: 'checkpoints', max_checkpoints: 32 },
+};
+
 interface Turn {
   text: string;
   prompt: number;

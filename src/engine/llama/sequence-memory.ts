@@ -88,6 +88,11 @@ function canForceRestore(sequence: LlamaContextSequence): boolean {
   return typeof internals._sequenceId === 'number' && typeof internals._context?._ctx?.getSequenceKvCacheMinPosition === 'function';
 }
 
+/** How many checkpoints the sequence keeps, and the memory they take (RAM, not the KV cache). */
+export function checkpointStats(sequence: LlamaContextSequence): { count: number; bytes: number } {
+  return { count: checkpointLengths(sequence).length, bytes: sequence.checkpointsMemoryUsage };
+}
+
 /** Token counts the sequence's checkpoints restore, ascending. */
 export function checkpointLengths(sequence: LlamaContextSequence): number[] {
   const entries = (sequence as unknown as SequenceInternals)._checkpoints?._checkpoints;
