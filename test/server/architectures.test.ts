@@ -27,8 +27,8 @@ type Message = OpenAI.ChatCompletionMessageParam;
 
 const EXPECTED_MEMORY: Record<string, Record<string, unknown>> = {
   qwen3moe: { recurrent: false, rollback: 'any', cache_strategy: 'full-cache' },
-  gemma3: { sliding_window: 32, recurrent: false, rollback: 'window', cache_strategy: 'checkpoints', max_checkpoints: 32 },
-  lfm2: { recurrent: true, rollback: 'checkpoints', cache_strategy: 'checkpoints', max_checkpoints: 32 },
+  gemma3: { sliding_window: 32, recurrent: false, rollback: 'window', cache_strategy: 'checkpoints', max_checkpoints: 32, checkpoint_memory_bytes: 2 ** 31 },
+  lfm2: { recurrent: true, rollback: 'checkpoints', cache_strategy: 'checkpoints', max_checkpoints: 32, checkpoint_memory_bytes: 2 ** 31 },
 };
 
 interface Turn {
@@ -95,6 +95,18 @@ describe.each(FIXTURE_ARCHITECTURES)('%s', (arch) => {
     }
     messages.splice(-2);
     expect(await coldAnswer(model, messages)).toBe(turns[2]!.text);
+
+    // What the server says about it: the architecture and strategy in /props, the checkpoints in /slots.
+    const props = (await (await fetch(`${server.url}/props`)).json()) as { architecture?: string; memory?: Record<string, unknown> };
+    const slots = (await (await fetch(`${server.url}/slots`)).json()) as { caches: { slots: { n_checkpoints?: number; checkpoint_bytes?: number }[] }[] };
+    const slot = slots.caches[0]!.slots[0]!;
+    expect(props.architecture).toBe(arch);
+    expect(props.memory).toMatchObject(EXPECTED_MEMORY[arch]!);
+    if (arch === 'qwen3moe') expect(slot.n_checkpoints).toBeUndefined();
+    else {
+      expect(slot.n_checkpoints).toBeGreaterThan(0);
+      expect(slot.checkpoint_bytes).toBeGreaterThan(0);
+    }
   }, 180_000);
 
   it('reuses up to an edited last message, and answers as a cold server', async () => {
