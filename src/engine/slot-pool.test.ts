@@ -30,6 +30,15 @@ describe('SlotPool', () => {
     expect(grant.reusable).toBe(3);
   });
 
+  it('ranks slots by what they can really keep, not by the shared prefix (memory that cannot roll back)', async () => {
+    // Slot 0 shares 4 tokens but can only return to a checkpoint at 1; slot 1 shares 3 and keeps them all.
+    const checkpointed = { ...slot(0, [1, 2, 3, 4, 9, 9]), reusablePrefix: () => 1 };
+    const pool = new SlotPool([checkpointed, slot(1, [1, 2, 3])], 4);
+    const grant = await pool.acquire([1, 2, 3, 4, 5, 6]);
+    expect(grant.slot.id).toBe(1);
+    expect(grant.reusable).toBe(3);
+  });
+
   it('takes an empty slot rather than throw away a long cache that shares only a few tokens', async () => {
     const conversation = Array.from({ length: 100 }, (_, i) => i);
     const pool = new SlotPool([slot(0, conversation), slot(1)], 4);

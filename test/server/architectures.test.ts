@@ -8,12 +8,13 @@
 // fixtures' weights are large enough that it does: a direct cut of the sliding window changed
 // turn 3's text before the cut went through a checkpoint), and a missing one as cached_tokens.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_ARCHITECTURES, makeArchModel, type ArchModel } from '../fixtures/arch-models.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
 
 const HISTORY = Array.from({ length: 30 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog.`).join('\n');
@@ -53,7 +54,11 @@ async function ask(server: RunningServer, messages: Message[]): Promise<Turn> {
 
 /** A fresh server with the same settings (`flags`) answering the same conversation. */
 async function coldAnswer(model: ArchModel, messages: Message[], flags: { swaFull?: boolean } = {}): Promise<string> {
-  const cold = await startTestServer({ model: model.path, ...SERVER, ...flags });
+  return coldAnswerOn(model.path, messages, flags);
+}
+
+async function coldAnswerOn(path: string, messages: Message[], flags: { swaFull?: boolean } = {}): Promise<string> {
+  const cold = await startTestServer({ model: path, ...SERVER, ...flags });
   try {
     return (await ask(cold, messages)).text;
   } finally {
@@ -106,6 +111,22 @@ describe.each(FIXTURE_ARCHITECTURES)('%s', (arch) => {
     else {
       expect(slot.n_checkpoints).toBeGreaterThan(0);
       expect(slot.checkpoint_bytes).toBeGreaterThan(0);
+    }
+  }, 180_000);
+
+  it('appends to what the slot holds when the next prompt extends it (Qwen2.5 template: the history re-renders as sent)', async () => {
+    const chatml = await makeArchModel({ arch, vocab: { gguf: vocabPath('qwen2') }, chatTemplate: readFileSync(templatePath('Qwen-Qwen2.5-7B-Instruct'), 'utf8') });
+    const appending = await startTestServer({ model: chatml.path, ...SERVER });
+    try {
+      // One token: the slot then holds exactly the first prompt, which the second one extends.
+      const client = new OpenAI({ baseURL: `${appending.url}/v1`, apiKey: 'x', maxRetries: 0 });
+      const first = await client.chat.completions.create({ model: 'm', messages: opening, max_tokens: 1, temperature: 0 });
+      const next: Message[] = [...opening, { role: 'assistant', content: 'Fine.' }, { role: 'user', content: 'And then?' }];
+      const second = await ask(appending, next);
+      expect(second.cached).toBe(first.usage!.prompt_tokens);
+      expect(await coldAnswerOn(chatml.path, next)).toBe(second.text);
+    } finally {
+      await appending.stop();
     }
   }, 180_000);
 

@@ -146,4 +146,27 @@ describe('--debug snapshots', () => {
       }
     }
   });
+
+  it("shows the note that took an image's place in 2-prompt.txt, never the image data", async () => {
+    const client = new Anthropic({ baseURL: server.url, apiKey: API_KEY, maxRetries: 0 });
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex').toString('base64');
+    await client.messages.create({
+      model: 'claude-local',
+      max_tokens: 50,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+            { type: 'text', text: 'what is this? image-trace' },
+          ],
+        },
+      ],
+    });
+    const folder = traceFor('image-trace');
+    await waitForFile(join(folder, '2-prompt.txt'));
+    const prompt = readFileSync(join(folder, '2-prompt.txt'), 'utf8');
+    expect(prompt).toMatch(/\[image: image\/png, \d+ bytes — not shown, this model has no vision support\]/);
+    expect(prompt).not.toContain(png);
+  });
 });
