@@ -101,7 +101,7 @@ export class Generation {
   /**
    * Keeps the reusable prefix (`reused`, planned by prefix-reuse.ts) and evaluates the rest of
    * the prompt but its last token, which it returns. On a model whose memory cannot roll back,
-   * checkpoints are taken near the prompt's end, where the next turn will want to return.
+   * checkpoints are taken where a later prompt may diverge (`checkpointAt`; else near the end).
    */
   private async prefill(reused: number): Promise<Token[]> {
     const { signal } = this.request;
