@@ -61,10 +61,17 @@ export async function replaySession(records: Recorded[], options: { url: string;
       result.error = text.slice(0, 300);
     } else {
       for (const event of parseSse(text)) {
-        const data = event.data as { type?: string; usage?: { input_tokens?: number; cache_read_input_tokens?: number }; error?: { message?: string } };
-        if (data.type === 'message_delta' && data.usage) {
-          result.cachedTokens = data.usage.cache_read_input_tokens ?? 0;
-          result.promptTokens = (data.usage.input_tokens ?? 0) + result.cachedTokens;
+        const data = event.data as {
+          type?: string;
+          usage?: { input_tokens?: number; cache_read_input_tokens?: number };
+          message?: { usage?: { input_tokens?: number; cache_read_input_tokens?: number } };
+          error?: { message?: string };
+        };
+        // Ours reports the final usage in message_delta; llama-server only in message_start.
+        const usage = data.type === 'message_delta' ? data.usage : data.type === 'message_start' ? data.message?.usage : undefined;
+        if (usage?.input_tokens !== undefined) {
+          result.cachedTokens = usage.cache_read_input_tokens ?? 0;
+          result.promptTokens = usage.input_tokens + result.cachedTokens;
         }
         if (data.type === 'error') result.error = data.error?.message ?? 'error event';
       }
