@@ -18,7 +18,7 @@ const END = '<|end|>';
 const CALL = '<|call|>';
 const RETURN = '<|return|>';
 const TERMINATORS = [END, CALL, RETURN, START];
-/** What a header may start with. */
+/** What a header may start with (after whitespace between messages, which is dropped). */
 const HEADER_STARTS = [START, '<|channel|>', ' to=', 'assistant', '<|constrain|>'];
 /** A header longer than this without `<|message|>` is not a header. */
 const MAX_HEADER = 512;
@@ -114,25 +114,41 @@ class GptOssParser implements OutputParser {
     }
   }
 
-  /** Reads a header up to `<|message|>`; false when more text is needed. */
+  /**
+   * Reads a header up to `<|message|>`; false when more text is needed. Whether the buffer
+   * holds a header is decided by how it begins (after whitespace between messages), never by
+   * whether a `<|message|>` happens to be buffered already: the answer must not depend on
+   * where the output was split into pieces (with a vocab that spells `<|channel|>` as
+   * several plain text pieces, a streamed header arrives a few characters at a time).
+   */
   private header(events: ParsedEvent[]): boolean {
     const peek = this.buffer.peek();
     if (peek === '') return false;
-    const at = peek.indexOf(MESSAGE);
-    if (at === -1) {
-      const looksLikeHeader = peek.length <= MAX_HEADER && HEADER_STARTS.some((start) => peek.startsWith(start) || start.startsWith(peek));
-      if (looksLikeHeader && !this.buffer.isEnded) return false;
-      if (looksLikeHeader && peek.includes('<|')) {
+    const lead = peek.trimStart();
+    const skipped = peek.length - lead.length;
+    if (lead === '' && !this.buffer.isEnded) return false;
+    const startsHeader = HEADER_STARTS.some((start) => lead.startsWith(start));
+    const couldStartHeader = lead !== '' && HEADER_STARTS.some((start) => start.startsWith(lead));
+    if (!startsHeader && !(couldStartHeader && !this.buffer.isEnded)) {
+      // Not Harmony markup: plain text until a terminator (whitespace included).
+      this.body = { kind: 'text' };
+      return true;
+    }
+    if (!startsHeader) return false;
+    const at = lead.indexOf(MESSAGE);
+    if (at === -1 || at > MAX_HEADER) {
+      if (lead.length <= MAX_HEADER && !this.buffer.isEnded) return false;
+      if (lead.length <= MAX_HEADER && lead.includes('<|')) {
         // The output ended inside a header: nothing was said.
         this.buffer.takeAll();
         return false;
       }
-      // Not Harmony markup: plain text until a terminator.
+      // Too long for a header, or words with no markup at all: plain text.
       this.body = { kind: 'text' };
       return true;
     }
-    const raw = peek.slice(0, at);
-    this.buffer.consume(at + MESSAGE.length);
+    const raw = lead.slice(0, at);
+    this.buffer.consume(skipped + at + MESSAGE.length);
     this.body = this.classify(raw);
     if (this.body.kind === 'raw-reasoning') {
       // reasoningFormat 'none': the analysis message stays in the text, markup included.
