@@ -551,8 +551,6 @@ const PARITY_SCENARIOS: Record<string, { messages: ChatMessage[]; tools: boolean
  * Cases where both fail are not listed: the golden file holds Python's error.
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  'ByteDance-Seed-OSS#single': 'dict literal with integer keys; @huggingface/jinja allows only string keys',
-  'ByteDance-Seed-OSS#chat': 'dict literal with integer keys; @huggingface/jinja allows only string keys',
   'meetkai-functionary-medium-v3.1#tools': "Python's Markup (from `|safe`) HTML-escapes what is added to it; we do not",
   'meetkai-functionary-medium-v3.1#answered': "Python's Markup (from `|safe`) HTML-escapes what is added to it; we do not",
 };

@@ -15,8 +15,6 @@
 // Real templates: template.test.ts renders all 70 of llama.cpp's models/templates/*.jinja in four
 // conversations and compares the output with Python Jinja2 under transformers' settings
 // (template/golden/). Every one renders byte-identical to Jinja2 wherever Jinja2 renders, except:
-//   ByteDance-Seed-OSS       fails: a dict literal with integer keys (the library allows only
-//                            string keys). Not fixable in our layer.
 //   functionary-medium-v3.1  differs in tool descriptions: Python's Markup (from `|safe`) HTML-
 //                            escapes strings added to it; we print them as they are.
 // and these fail in Jinja2 too, by design of the template:
@@ -27,7 +25,8 @@
 //   Command R+ (tool_use)    needs a description on every tool parameter.
 //   firefunction-v2          needs a `functions` variable no server provides.
 // What it took (template/interpreter.ts): Python's printing (True, None, reprs), str.format /
-// join / find / strip(chars), list.append / pop, dict.update, the filters min / max / sum /
+// join / find / strip(chars), list.append / pop, dict.update, int dict keys (Seed-OSS's
+// `{0: 0, 512: 128, …}` with `|dictsort` and `[16384]`), the filters min / max / sum /
 // string (repr) / map(filter) / select / reject / from_json, `is float`, undefined iterating as
 // empty, tuple unpacking in for, output kept before {% break %}; and, in the context, arguments
 // as objects or text per template (template/caps.ts), `description` always present on tools,

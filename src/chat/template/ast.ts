@@ -43,6 +43,9 @@ export interface ForNode extends Node {
   body: Node[];
   defaultBlock: Node[];
 }
+export interface ObjectLiteralNode extends Node {
+  value: Map<Node, Node>;
+}
 export interface SelectNode extends Node {
   lhs: Node;
   test: Node;

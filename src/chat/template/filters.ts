@@ -6,6 +6,7 @@
 
 import {
   array,
+  bool,
   type Environment,
   float,
   fromJs,
@@ -19,6 +20,7 @@ import {
   isString,
   isUndefined,
   none,
+  object,
   type RuntimeValue,
   type Statement,
   str,
@@ -28,7 +30,7 @@ import {
 import { type Node, precomputed } from './ast.js';
 import { optionalChars, stripChars } from './methods.js';
 import { pyStr } from './python.js';
-import { type Args, compare, expectString, typeName } from './values.js';
+import { type Args, compare, dictItems, dictKeys, dictMap, expectString, typeName } from './values.js';
 
 /** What the filters need from the interpreter: evaluating nodes (its own `evaluate`, so our filters apply) and call arguments. */
 export interface FilterHost extends Pick<Interpreter, 'evaluate'> {
@@ -86,7 +88,8 @@ export function applyExtraFilter(host: FilterHost, name: string, operand: Runtim
       return undefined;
     case 'list':
       if (isString(operand)) return array(Array.from(operand.value, str));
-      if (isMapping(operand)) return array([...operand.value.keys()].map(str));
+      if (operand.type === 'TupleValue') return array([...(operand.value as RuntimeValue[])]);
+      if (isMapping(operand)) return array(dictKeys(operand));
       if (isUndefined(operand)) return array([]);
       return undefined;
     case 'd':
@@ -146,11 +149,62 @@ export function applyExtraFilter(host: FilterHost, name: string, operand: Runtim
         }),
       );
     }
-    case 'tojson':
+    case 'tojson': {
       // Python's json.dumps of Undefined fails too, but with a clearer message.
       if (isUndefined(operand)) throw new Error('tojson: value is undefined');
-      return undefined;
+      // json.dumps writes int keys as strings and tuples as lists; the library would write int keys bare (invalid JSON) and fail on tuples.
+      const converted = jsonReady(operand);
+      if (converted === operand) return undefined;
+      const filter: Node =
+        argNodes.length === 0 ? ({ type: 'Identifier', value: name } as Node) : ({ type: 'CallExpression', callee: { type: 'Identifier', value: name }, args: argNodes } as Node);
+      return host.evaluate({ type: 'FilterExpression', operand: precomputed(converted), filter } as unknown as Statement, environment);
+    }
+    case 'items':
+      // Jinja2's `items` filter; the library's turns int keys into strings.
+      if (operand.type === 'ObjectValue') return dictItems(operand);
+      if (isUndefined(operand)) return array([]);
+      throw new Error('Can only get item pairs from a mapping.');
+    case 'dictsort': {
+      if (operand.type !== 'ObjectValue') return undefined;
+      const args = host.evaluateArgs(argNodes, environment);
+      return dictsort(operand, args);
+    }
     default:
       return undefined;
   }
+}
+
+/** Jinja2's `dictsort(case_sensitive=False, by='key', reverse=False)`: Python's sort of the items, keys kept as they are (ints too). */
+function dictsort(operand: RuntimeValue, args: Args): RuntimeValue {
+  const caseSensitive = truthy(args.positional[0] ?? args.named.get('case_sensitive') ?? bool(false));
+  const by = args.positional[1] ?? args.named.get('by') ?? str('key');
+  const reverse = truthy(args.positional[2] ?? args.named.get('reverse') ?? bool(false));
+  if (!isString(by) || (by.value !== 'key' && by.value !== 'value')) throw new Error('You can only sort by either "key" or "value"');
+  const index = by.value === 'key' ? 0 : 1;
+  const sortKey = (v: RuntimeValue): RuntimeValue => (!caseSensitive && isString(v) ? str(v.value.toLowerCase()) : v);
+  const items = (dictItems(operand).value as RuntimeValue[]).map((pair) => ({ pair, key: sortKey((pair.value as RuntimeValue[])[index]!) }));
+  // Array.prototype.sort is stable, as Python's sorted() is (also with reverse=True).
+  items.sort((a, b) => (reverse ? -compare(a.key, b.key) : compare(a.key, b.key)));
+  return array(items.map((x) => x.pair));
+}
+
+/** The value with int dict keys as strings and tuples as lists, as json.dumps writes them; the value itself when it has neither. */
+function jsonReady(v: RuntimeValue): RuntimeValue {
+  if (isArray(v)) {
+    let changed = v.type === 'TupleValue';
+    const items = v.value.map((x) => {
+      const y = jsonReady(x);
+      changed ||= y !== x;
+      return y;
+    });
+    return changed ? array(items) : v;
+  }
+  if (v.type !== 'ObjectValue') return v;
+  let changed = false;
+  const entries = [...dictMap(v).entries()].map(([k, x]): [string, RuntimeValue] => {
+    const y = jsonReady(x);
+    changed ||= y !== x || typeof k === 'number';
+    return [String(k), y];
+  });
+  return changed ? object(new Map(entries)) : v;
 }

@@ -12,7 +12,7 @@
 // filters and tests (filters.ts), `for` loops (loops.ts), helpers they share (values.ts) and the
 // library's AST shapes (ast.ts).
 
-import { bool, Environment, Interpreter, isArray, isMapping, isString, type RuntimeValue, type Statement, str } from './jinja.js';
+import { bool, Environment, int, Interpreter, isArray, isMapping, isString, object, type RuntimeValue, type Statement, str, undef } from './jinja.js';
 import {
   type BinaryNode,
   type CallNode,
@@ -22,6 +22,7 @@ import {
   type KeywordArgumentNode,
   type MemberNode,
   type Node,
+  type ObjectLiteralNode,
   PRECOMPUTED,
   type PrecomputedNode,
   precomputed,
@@ -31,7 +32,7 @@ import { applyExtraFilter, EXTRA_TESTS, type FilterHost, runTest } from './filte
 import { evaluateForLoop, LoopControl, type LoopHost } from './loops.js';
 import { libraryHasMember, methodFor } from './methods.js';
 import { pyStr } from './python.js';
-import { type Args, typeName } from './values.js';
+import { type Args, type DictKey, dictMap, lookupKey, toDictKey, typeName } from './values.js';
 
 /** Output statements print Python's `str()` of their value; these node types are not output. */
 const NON_OUTPUT = new Set(['Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Comment', 'Break', 'Continue', 'Program']);
@@ -58,8 +59,35 @@ export class CompatInterpreter extends Interpreter implements FilterHost, LoopHo
         throw new LoopControl(true);
       case 'Continue':
         throw new LoopControl(false);
+      case 'ObjectLiteral':
+        return this.evaluateDictLiteral(node as ObjectLiteralNode, environment);
+      case 'MemberExpression': {
+        // `d[k]` (and Jinja2's `d.1`, which means `d[1]`) on a dict: the library accepts only string
+        // keys. Other member expressions (`x.attr`, slices, lists) stay the library's.
+        const member = node as MemberNode;
+        const property = member.property;
+        if (!(member.computed ? property.type !== 'SliceExpression' : property.type === 'IntegerLiteral')) break;
+        const target = this.evaluate(member.object as Statement, environment);
+        const key = member.computed ? this.evaluate(property as Statement, environment) : int((property as unknown as { value: number }).value);
+        if (target.type === 'ObjectValue' && !isString(key)) {
+          const stored = lookupKey(key);
+          return (stored === undefined ? undefined : dictMap(target).get(stored)) ?? undef();
+        }
+        return super.evaluate({ ...member, object: precomputed(target), property: precomputed(key), computed: true } as unknown as Statement, environment);
+      }
       case 'BinaryExpression': {
         const binary = node as BinaryNode;
+        if (binary.operator.value === 'in' || binary.operator.value === 'not in') {
+          // `1 in d`: the library tests only string keys against a dict.
+          const left = this.evaluate(binary.left as Statement, environment);
+          const right = this.evaluate(binary.right as Statement, environment);
+          if (right.type === 'ObjectValue' && !isString(left)) {
+            const stored = lookupKey(left);
+            const found = stored !== undefined && dictMap(right).has(stored);
+            return bool(binary.operator.value === 'in' ? found : !found);
+          }
+          return super.evaluate({ ...binary, left: precomputed(left), right: precomputed(right) } as unknown as Statement, environment);
+        }
         if (binary.operator.value === '~') {
           const left = this.evaluate(binary.left as Statement, environment);
           const right = this.evaluate(binary.right as Statement, environment);
@@ -79,6 +107,15 @@ export class CompatInterpreter extends Interpreter implements FilterHost, LoopHo
       }
     }
     return super.evaluate(statement, environment);
+  }
+
+  /** `{k: v, …}`: Python's keys may be ints too (Seed-OSS's template has `{0: 0, 512: 128, …}`); the library takes only strings. */
+  private evaluateDictLiteral(node: ObjectLiteralNode, environment: Environment): RuntimeValue {
+    const mapping = new Map<DictKey, RuntimeValue>();
+    for (const [key, value] of node.value) {
+      mapping.set(toDictKey(this.evaluate(key as Statement, environment)), this.evaluate(value as Statement, environment));
+    }
+    return object(mapping as Map<string, RuntimeValue>);
   }
 
   /** Python prints `str(value)`: `True`, `None`, `['a', 'b']`, `{'k': 1}`. */

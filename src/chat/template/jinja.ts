@@ -71,11 +71,19 @@ const NullCtor = ctorOf<null>(null);
 const UndefinedCtor = ctorOf<undefined>(undefined);
 const FunctionCtor = ctorOf<NativeFunction>(() => null);
 
+/** TupleValue is not produced from plain JS values; take it from a tuple literal the interpreter evaluates once. */
+const TupleCtor = (() => {
+  const env = new Environment();
+  new Interpreter(env).run(new Template('{% set t = (0, 0) %}').parsed);
+  return (Object.getPrototypeOf(env.lookupVariable('t')) as { constructor: Ctor<RuntimeValue[]> }).constructor;
+})();
+
 export const str = (value: string): RuntimeValue => new StringCtor(value);
 export const int = (value: number): RuntimeValue => new IntegerCtor(value);
 export const float = (value: number): RuntimeValue => new FloatCtor(value);
 export const bool = (value: boolean): RuntimeValue => new BooleanCtor(value);
 export const array = (items: RuntimeValue[]): RuntimeValue => new ArrayCtor(items);
+export const tuple = (items: RuntimeValue[]): RuntimeValue => new TupleCtor(items);
 export const object = (entries: Map<string, RuntimeValue>): RuntimeValue => new ObjectCtor(entries);
 export const none = (): RuntimeValue => new NullCtor(null);
 export const undef = (): RuntimeValue => new UndefinedCtor(undefined);

@@ -3,7 +3,7 @@
 
 import { Environment, bool, func, int, isArray, isString, isUndefined, object, str, truthy, undef, type Interpreter, type RuntimeValue, type Statement } from './jinja.js';
 import type { ForNode, IdentifierNode, Node, SelectNode } from './ast.js';
-import { typeName } from './values.js';
+import { dictKeys, typeName } from './values.js';
 
 /** What a loop needs from the interpreter: evaluating nodes and printing a block as Python would. */
 export interface LoopHost extends Pick<Interpreter, 'evaluate'> {
@@ -27,7 +27,7 @@ export function evaluateForLoop(host: LoopHost, node: ForNode, environment: Envi
   else if (isUndefined(iterable)) items = [];
   else if (isString(iterable)) items = Array.from(iterable.value, str);
   else if (iterable.type === 'ObjectValue' || iterable.type === 'KeywordArgumentsValue') {
-    items = [...(iterable.value as Map<string, RuntimeValue>).keys()].map(str);
+    items = dictKeys(iterable);
   } else throw new Error(`'${typeName(iterable)}' object is not iterable`);
 
   const bind = binder(node.loopvar);

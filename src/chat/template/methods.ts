@@ -5,7 +5,7 @@
 
 import { pyFormat, pyRepr } from './python.js';
 import { array, bool, int, isArray, isInteger, isMapping, isNone, isString, none, object, str, truthy, type RuntimeValue } from './jinja.js';
-import { type Args, expectInt, expectString, pyEquals, typeName } from './values.js';
+import { type Args, dictItems, dictKeys, dictMap, expectInt, expectString, lookupKey, pyEquals, toDictKey, typeName } from './values.js';
 
 function argAt(args: Args, index: number, name: string): RuntimeValue | undefined {
   return args.positional[index] ?? args.named.get(name);
@@ -171,32 +171,42 @@ const LIST_METHODS: Record<string, Method> = {
   copy: (self) => array([...(self.value as RuntimeValue[])]),
 };
 
-/** `dict` methods the library lacks. */
+/** `dict` methods the library lacks, or has for string keys only. */
 const DICT_METHODS: Record<string, Method> = {
   copy: (self) => cloneMapping(self),
+  items: (self) => dictItems(self),
+  keys: (self) => array(dictKeys(self)),
+  get: (self, args) => {
+    const key = args.positional[0];
+    if (key === undefined) throw new Error('get expected at least 1 argument, got 0');
+    const stored = lookupKey(key);
+    return (stored === undefined ? undefined : dictMap(self).get(stored)) ?? args.positional[1] ?? none();
+  },
   update: (self, args) => {
-    const target = self.value as Map<string, RuntimeValue>;
+    const target = dictMap(self);
     const source = args.positional[0];
-    if (source !== undefined && isMapping(source)) for (const [k, v] of source.value) target.set(k, v);
+    if (source !== undefined && isMapping(source)) for (const [k, v] of dictMap(source)) target.set(k, v);
     for (const [k, v] of args.named) target.set(k, v);
     return none();
   },
   setdefault: (self, args) => {
-    const target = self.value as Map<string, RuntimeValue>;
-    const key = expectString(args.positional[0], 'key');
+    const target = dictMap(self);
+    const key = toDictKey(args.positional[0] ?? none());
     if (!target.has(key)) target.set(key, args.positional[1] ?? none());
     return target.get(key)!;
   },
   pop: (self, args) => {
-    const target = self.value as Map<string, RuntimeValue>;
-    const key = expectString(args.positional[0], 'key');
-    const value = target.get(key);
+    const target = dictMap(self);
+    const key = args.positional[0];
+    if (key === undefined) throw new Error('pop expected at least 1 argument, got 0');
+    const stored = lookupKey(key);
+    const value = stored === undefined ? undefined : target.get(stored);
     if (value !== undefined) {
-      target.delete(key);
+      target.delete(stored!);
       return value;
     }
     if (args.positional[1] !== undefined) return args.positional[1];
-    throw new Error(`KeyError: ${pyRepr(str(key))}`);
+    throw new Error(`KeyError: ${pyRepr(key)}`);
   },
 };
 

@@ -2,6 +2,7 @@
 // `str()` / `repr()` of values, `str.format`, and `datetime.strftime`.
 
 import { isArray, isBoolean, isFloat, isInteger, isMapping, isNone, isString, isUndefined, type RuntimeValue } from './jinja.js';
+import { dictMap } from './values.js';
 
 /** Python's `repr()` of a string: single quotes unless the text holds a single quote and no double quote. */
 export function pyReprString(text: string): string {
@@ -57,7 +58,7 @@ export function pyRepr(v: RuntimeValue): string {
   if (v.type === 'NamespaceValue' && isMapping(v)) {
     return `<Namespace ${[...v.value].map(([k, x]) => `${k}=${pyRepr(x)}`).join(', ')}>`;
   }
-  if (isMapping(v)) return `{${[...v.value].map(([k, x]) => `${pyReprString(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  if (isMapping(v)) return `{${[...dictMap(v)].map(([k, x]) => `${typeof k === 'number' ? String(k) : pyReprString(k)}: ${pyRepr(x)}`).join(', ')}}`;
   return v.toString();
 }
 
