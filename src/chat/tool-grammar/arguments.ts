@@ -6,7 +6,7 @@ import { schemaForGrammar } from '../json-schema.js';
 import { isPlainObject } from '../parsers/json-arguments.js';
 import { parameterTypes } from '../parsers/xml-arguments.js';
 import type { ToolDefinition } from '../types.js';
-import { charClass, literal, textExcluding } from './gbnf.js';
+import { charClass, literal, literalOptionalNewlines, textExcluding } from './gbnf.js';
 import { type JsonSchemaGrammar, JsonValueGrammar } from './json-value.js';
 
 export type { JsonSchemaGrammar } from './json-value.js';
@@ -81,6 +81,8 @@ export interface XmlArgumentSyntax {
   close: string;
   /** Texts a raw value may not contain (its closing markup and the call's). */
   excluded: readonly string[];
+  /** Every newline of the markup may be left out (GLM-4.7 writes GLM-4.5's markup without them). */
+  optionalNewlines?: boolean;
 }
 
 /** Parameter names the XML syntaxes cannot carry (the parsers split on these characters). */
@@ -130,7 +132,8 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
 
 /** One parameter: `name` and `value` are GBNF sequences. */
 function xmlParam(syntax: XmlArgumentSyntax, name: string, value: string): string {
-  return `${literal(syntax.nameBefore)} ${name} ${literal(syntax.nameAfter)} ${value} ${literal(syntax.close)}`;
+  const markup = syntax.optionalNewlines ? literalOptionalNewlines : literal;
+  return `${markup(syntax.nameBefore)} ${name} ${markup(syntax.nameAfter)} ${value} ${markup(syntax.close)}`;
 }
 
 /** Keywords that do not restrict values. */

@@ -6,6 +6,7 @@
 import type { FamilyId } from '../parsers/types.js';
 import type { XmlArgumentSyntax } from './arguments.js';
 import { literal } from './gbnf.js';
+import { GLM45 } from './glm.js';
 
 export interface Trigger {
   text: string;
@@ -60,22 +61,6 @@ const QWEN3_CODER: FamilySyntax = {
   call: (name, args) => `${literal(`<function=${name}>\n`)} ${args} ${literal('</function>\n</tool_call>')}`,
   calls: (call, parallel) => repeat(`${literal('<tool_call>\n')}? ${call}`, `${literal('<tool_call>\n')} ${call}`, '\n', parallel),
   triggers: (names) => [{ text: '<tool_call>' }, ...names.map((name) => ({ text: `<function=${name}>` }))],
-};
-
-// GLM-4.5/4.6: `<tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>\n</tool_call>`.
-const GLM45: FamilySyntax = {
-  args: {
-    kind: 'xml',
-    syntax: {
-      nameBefore: '<arg_key>',
-      nameAfter: '</arg_key>\n<arg_value>',
-      close: '</arg_value>\n',
-      excluded: ['</arg_value>', '</tool_call>'],
-    },
-  },
-  call: (name, args) => `${literal(`<tool_call>${name}\n`)} ${args} ${literal('</tool_call>')}`,
-  calls: (call, parallel) => repeat(call, call, '\n', parallel),
-  triggers: () => [{ text: '<tool_call>' }],
 };
 
 // MiniMax-M2: one `<minimax:tool_call>` section holding the `<invoke>`s.

@@ -21,6 +21,17 @@ export function literal(text: string): string {
   return out + '"';
 }
 
+/** `text` as GBNF in which each newline may be left out: `'a\nb'` → `"a" "\n"? "b"`. */
+export function literalOptionalNewlines(text: string): string {
+  const parts = text.split('\n');
+  const out: string[] = [];
+  for (const [index, part] of parts.entries()) {
+    if (part) out.push(literal(part));
+    if (index < parts.length - 1) out.push('"\\n"?');
+  }
+  return out.length > 0 ? out.join(' ') : '""';
+}
+
 /**
  * Code points llama.cpp's grammar sampler decodes from invalid UTF-8 (it does not check
  * surrogates or the U+10FFFF limit): a model emitting such bytes gets one grammar character
