@@ -8,7 +8,7 @@ import type { RouteDecision, Router } from '../routing/router.js';
 import { newToolCallId } from './ids.js';
 import { schemaForGrammar } from './json-schema.js';
 import type { ParsedEvent } from './output-parser.js';
-import { type FamilyThinking, thinkingMarkers } from './thinking-markers.js';
+import { type FamilyThinking, templateKwargs, thinkingMarkers } from './thinking-markers.js';
 import { ToolArgumentChecker } from './tool-arguments.js';
 import { buildToolCallGrammar, literal, mistralSyntaxOf, type ToolCallGrammar } from './tool-grammar/index.js';
 import { createOutputParser, templateThinks } from './parsers/index.js';
@@ -78,7 +78,7 @@ export class ChatPipeline implements ChatService {
       messages: request.messages,
       ...(request.tools?.length ? { tools: request.tools } : {}),
       addGenerationPrompt: true,
-      ...(request.templateKwargs ? { kwargs: request.templateKwargs } : {}),
+      kwargs: templateKwargs(this.templateThinks, request.templateKwargs),
     });
   }
 
@@ -97,7 +97,7 @@ export class ChatPipeline implements ChatService {
           messages,
           ...(request.tools?.length ? { tools: request.tools } : {}),
           addGenerationPrompt,
-          ...(request.templateKwargs ? { kwargs: request.templateKwargs } : {}),
+          kwargs: templateKwargs(this.templateThinks, request.templateKwargs),
         });
       } catch {
         return undefined; // a template may refuse an odd conversation; then there is simply no point

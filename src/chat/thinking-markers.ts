@@ -23,6 +23,21 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   'gpt-oss': { open: '<|channel|>analysis<|message|>', close: '<|end|>', closeWith: '<|end|><|start|>assistant<|channel|>final<|message|>' },
 };
 
+/**
+ * The template variables a request renders with: its own (`chat_template_kwargs`, or what the
+ * Anthropic `thinking` field sets) over `enable_thinking: true` when the template thinks. That is
+ * llama.cpp's server default (`enable_thinking` is on when the template supports thinking and
+ * `--reasoning` is not off; common/chat.cpp puts it in every template context). Templates that
+ * read an undefined `enable_thinking` as false need it: DeepSeek-R1-Distill-Qwen's generation
+ * prompt is `<think>\n</think>` without it, which closes thinking before the model starts (a real
+ * model then answers without reasoning, and reasoning it writes anyway stays text), and
+ * `<think>\n` with it, as llama.cpp renders it.
+ */
+export function templateKwargs(templateThinks: boolean, kwargs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!templateThinks) return kwargs;
+  return { enable_thinking: true, ...kwargs };
+}
+
 /** The family's thinking markers for this prompt, or undefined when the model cannot think. */
 export function thinkingMarkers(family: FamilyId, prompt: string, templateThinks: boolean): FamilyThinking | undefined {
   const markers = MARKERS[family];

@@ -90,7 +90,9 @@ const FAMILIES: FamilyCase[] = [
   {
     family: 'deepseek-v3.1',
     template: 'deepseek-ai-DeepSeek-V3.1',
-    raw: '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{"city": "Paris"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>',
+    // Thinking is on by default (enable_thinking, as llama.cpp's server): the prompt ends with `<think>`.
+    raw: 'User asks about weather.</think><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{"city": "Paris"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>',
+    reasoning: 'User asks about weather.',
   },
   {
     family: 'kimi-k2',
@@ -168,7 +170,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'meta-llama-Llama-3.1-8B-Instruct': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'mistralai-Mistral-Nemo-Instruct-2407': 'Paris?[/INST]',
   'GLM-4.6': 'Paris?<|assistant|>',
-  'deepseek-ai-DeepSeek-V3.1': '<｜Assistant｜><think></think>',
+  'deepseek-ai-DeepSeek-V3.1': '<｜Assistant｜><think>',
   'moonshotai-Kimi-K2': '<|im_assistant|>assistant<|im_middle|>',
   'MiniMax-M2': ']~b]ai\n<think>\n',
   'openai-gpt-oss-120b': '<|start|>assistant',
