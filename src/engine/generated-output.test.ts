@@ -87,6 +87,40 @@ describe('GeneratedOutput', () => {
       const { push } = setup({ ...LAZY, stop: ['STOP'] });
       expect(push('a <tool_call>STOP')).toEqual([{ emit: 'a ', triggerAt: 2 }]);
     });
+
+    // Issue 14: GLM-4.7 ends its reasoning with `</think>` and starts a call right after; a
+    // byte-level vocabulary spells `</think><tool_call>` as `.</` `think` `><` `tool` `_call` `>`,
+    // so the trigger starts inside `><`. The grammar takes the output from the trigger on as
+    // sampled (llama.cpp's lazy grammar does the same): no token is rewound.
+    it('gives the grammar the output from the trigger on: the rest of its token, then the tokens after it', () => {
+      const thinking = { open: '<think>', close: '</think>', startOpen: true };
+      const { vocab, output, push } = setup({ ...LAZY, thinking });
+      const steps = push('Reason.</', 'think', '><', 'tool', '_call', '>');
+      expect(steps.map((step) => step.emit).join('')).toBe('Reason.</think>');
+      expect(steps.at(-1)).toEqual({ emit: '', triggerAt: 15 });
+      const sampled = [...output.tokens];
+      expect(output.grammarInputFrom(15, vocab.tokenize)).toEqual([vocab.id('<'), vocab.id('tool'), vocab.id('_call'), vocab.id('>')]);
+      // The model's tokens stay; the trigger's text, held back until now, is passed on.
+      expect(output.continueUnderGrammar()).toBe('<tool_call>');
+      expect(output.tokens).toEqual(sampled);
+      // From here the grammar decides; nothing is watched or held back any more.
+      expect(push('get', '<tool_call>')).toEqual([{ emit: 'get' }, { emit: '<tool_call>' }]);
+      expect(output.flush()).toBe('');
+    });
+
+    it('gives the grammar whole tokens when the trigger starts at a token boundary, including what follows in the last one', () => {
+      const { vocab, output, push } = setup(LAZY);
+      expect(push('Hi ', '<tool', '_call>\n{"na')).toEqual([{ emit: 'Hi ' }, { emit: '' }, { emit: '', triggerAt: 3 }]);
+      expect(output.grammarInputFrom(3, vocab.tokenize)).toEqual([vocab.id('<tool'), vocab.id('_call>\n{"na')]);
+      expect(output.continueUnderGrammar()).toBe('<tool_call>\n{"na');
+    });
+
+    it('leaves a trigger found along with a stop string to the rewind', () => {
+      const { vocab, output, push } = setup({ ...LAZY, stop: ['STOP'] });
+      push('a <tool_call>STOP');
+      expect(output.grammarInputFrom(2, vocab.tokenize)).toBeUndefined();
+      expect(output.rewindTo(2, vocab.tokenize)).toEqual({ tokens: [], prefix: [vocab.id('a ')] });
+    });
   });
 
   describe('a thinking budget', () => {

@@ -29,6 +29,8 @@ export class GeneratedOutput<T extends number = number> {
   private triggers: TriggerScanner | undefined;
   private thinkingTokens = 0;
   private thinkingClosedForModel = false;
+  /** The last step found a stop string along with a trigger (the trigger won). */
+  private stopAtTrigger = false;
 
   constructor(
     private readonly request: Pick<CompletionRequest, 'stop' | 'thinking' | 'constraint'>,
@@ -78,6 +80,31 @@ export class GeneratedOutput<T extends number = number> {
   }
 
   /**
+   * The output from a trigger at text offset `at` on, as tokens a grammar can accept: the text
+   * of the token `at` falls in, from `at` on, tokenized again, then the tokens sampled after it
+   * as they are (a character they split is the grammar's to put together). Undefined when a
+   * stop string matched along with the trigger: the engine rewinds instead (`rewindTo`).
+   */
+  grammarInputFrom(at: number, tokenize: (text: string) => T[]): T[] | undefined {
+    if (this.stopAtTrigger || !this.triggers) return undefined;
+    const first = this.ends.findIndex((end) => end > at);
+    if (first === -1) return undefined;
+    const head = this.text.slice(at, this.ends[first]);
+    return [...(head ? tokenize(head) : []), ...this.tokens.slice(first + 1)];
+  }
+
+  /**
+   * Keep the output as sampled past a trigger (the grammar has accepted it from the trigger on,
+   * as llama.cpp's lazy grammar does): triggers are no longer watched, and the text they held
+   * back is passed on. Returns it.
+   */
+  continueUnderGrammar(): string {
+    const held = this.triggers?.flush() ?? '';
+    this.triggers = undefined;
+    return held;
+  }
+
+  /**
    * Forget everything from text offset `at` on. Returns the tokens kept and the tokens of the
    * text between the last kept token and `at` (which the engine evaluates again). Triggers are
    * no longer watched: from here the grammar decides.
@@ -124,6 +151,7 @@ export class GeneratedOutput<T extends number = number> {
       if (found.matchedAt !== undefined) step.triggerAt = found.matchedAt;
     }
     if (scan.matched !== undefined && step.triggerAt === undefined) step.stopSequence = scan.matched;
+    this.stopAtTrigger = scan.matched !== undefined && step.triggerAt !== undefined;
     return step;
   }
 }

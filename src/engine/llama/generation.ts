@@ -25,6 +25,27 @@ export interface GenerationSetup {
   checkpointAt?: readonly number[];
 }
 
+/** node-llama-cpp's grammar bindings, internal: its own LlamaChat feeds a grammar tokens this way (version pinned, package.json). */
+interface GrammarBindings {
+  canBeNextTokenForGrammarEvaluationState(state: unknown, token: Token): boolean;
+  acceptGrammarEvaluationStateToken(state: unknown, token: Token): void;
+}
+
+/**
+ * Feeds `tokens` to a grammar state as if sampled under it, if it accepts every one (else the
+ * state is left part-way: throw it away). False also where the bindings are not as expected.
+ */
+function acceptTokens(state: LlamaGrammarEvaluationState, tokens: readonly Token[]): boolean {
+  const internal = state as unknown as { _llama?: { _bindings?: { AddonSampler?: Partial<GrammarBindings> } }; _state?: unknown };
+  const bindings = internal._llama?._bindings?.AddonSampler;
+  if (typeof bindings?.canBeNextTokenForGrammarEvaluationState !== 'function' || typeof bindings.acceptGrammarEvaluationStateToken !== 'function') return false;
+  for (const token of tokens) {
+    if (!bindings.canBeNextTokenForGrammarEvaluationState(internal._state, token)) return false;
+    bindings.acceptGrammarEvaluationStateToken(internal._state, token);
+  }
+  return true;
+}
+
 export class Generation {
   private readonly model: LlamaModel;
   private readonly cache: LlamaCache;
@@ -75,7 +96,11 @@ export class Generation {
             break;
           case 'free':
           case 'constrained':
-            if (phase.name === 'constrained' && phase.rewindTo !== undefined) lead = await this.rewindTo(phase.rewindTo);
+            if (phase.name === 'constrained' && phase.triggerAt !== undefined) {
+              const entered = await this.enterGrammar(phase.triggerAt, lead);
+              if (entered.emit) yield { type: 'text', text: entered.emit };
+              lead = entered.lead;
+            }
             phase = afterSampling(phase, yield* this.sample(lead));
             // The last token sampled has not been evaluated yet; it leads the next phase's input.
             lead = this.output.tokens.slice(-1);
@@ -153,9 +178,29 @@ export class Generation {
   }
 
   /**
-   * Entering the grammar at a trigger: rewind to the token where the trigger starts and let the
-   * grammar write it again, so the grammar sees the whole tool call. Text before the trigger in
-   * that token is kept. Returns the tokens that lead the constrained sampling.
+   * Entering the grammar at a trigger (text offset `at`), as llama.cpp's lazy grammar does: the
+   * grammar accepts the output from the trigger on as the model sampled it (the rest of the token
+   * the trigger starts in, then the tokens after it), and the model keeps its own tokens. Only
+   * when the grammar refuses that text does the engine rewind (`rewindTo`). Rewinding whenever a
+   * trigger started inside a token (`.</` `think` `><` `tool` `_call` `>`: `<tool_call>` starts in
+   * `><`) had the model go on from a spelling it never wrote (`>` then the grammar's own `<tool_call>`),
+   * where it could lose its way: issue 14, GLM-4.7 after its reasoning. Returns the text to pass on
+   * (what the trigger scanner held back) and the tokens that lead the constrained sampling.
+   */
+  private async enterGrammar(at: number, lead: Token[]): Promise<{ emit: string; lead: Token[] }> {
+    const state = this.newGrammarState();
+    const input = this.output.grammarInputFrom(at, (text) => this.model.tokenize(text, false));
+    if (input && acceptTokens(state, input)) {
+      this.grammarState = state;
+      return { emit: this.output.continueUnderGrammar(), lead };
+    }
+    return { emit: '', lead: await this.rewindTo(at) };
+  }
+
+  /**
+   * Rewind to the token where the trigger starts and let the grammar write it again, so the
+   * grammar sees the whole tool call. Text before the trigger in that token is kept. Returns the
+   * tokens that lead the constrained sampling.
    */
   private async rewindTo(at: number): Promise<Token[]> {
     const kept = this.output.rewindTo(at, (text) => this.model.tokenize(text, true));

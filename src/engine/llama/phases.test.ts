@@ -64,12 +64,12 @@ describe('afterSampling', () => {
   });
 
   it('hands over to the grammar at a trigger, rewinding to where it starts', () => {
-    expect(afterSampling({ name: 'free' }, { type: 'trigger', at: 14 })).toEqual({ name: 'constrained', rewindTo: 14 });
+    expect(afterSampling({ name: 'free' }, { type: 'trigger', at: 14 })).toEqual({ name: 'constrained', triggerAt: 14 });
   });
 
   it('closes thinking, to resume the phase it interrupted', () => {
     expect(afterSampling({ name: 'free' }, { type: 'thinking_budget_spent' })).toEqual({ name: 'closing-thinking', resume: 'free' });
-    expect(afterSampling({ name: 'constrained', rewindTo: 3 }, { type: 'thinking_budget_spent' })).toEqual({ name: 'closing-thinking', resume: 'constrained' });
+    expect(afterSampling({ name: 'constrained', triggerAt: 3 }, { type: 'thinking_budget_spent' })).toEqual({ name: 'closing-thinking', resume: 'constrained' });
   });
 });
 

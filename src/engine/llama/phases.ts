@@ -2,7 +2,8 @@
 // runs them). Each sampling phase (free, constrained) is one `sequence.evaluate` stream; it
 // ends when a token says so, and what ended it decides the next phase:
 //
-//   prefill ──► free ──(trigger)──► constrained           (lazy grammar, or none)
+//   prefill ──► free ──(trigger)──► constrained           (lazy grammar, or none; the grammar
+//                                                           takes over the output from the trigger on)
 //   prefill ──► constrained                                (grammar forced from the first token)
 //   free, constrained ──(thinking budget spent)──► closing-thinking ──► back to the one it left
 //   prefill ──(the prompt spent the budget)──► closing-thinking
@@ -20,9 +21,10 @@ export type GenerationPhase =
   | { name: 'free' }
   /**
    * Sampling under the grammar: from the first token when the grammar is forced, or from a
-   * trigger found at text offset `rewindTo` (the output is rewound there first, once).
+   * trigger found at text offset `triggerAt` (once, first: the grammar takes the output from
+   * there on as sampled, or the output is rewound there for the grammar to write it again).
    */
-  | { name: 'constrained'; rewindTo?: number }
+  | { name: 'constrained'; triggerAt?: number }
   /** The thinking budget is spent: the end of thinking is written in for the model, then `resume`. */
   | { name: 'closing-thinking'; resume: SamplingPhase['name'] }
   | { name: 'done'; stop: CompletionStop; stopSequence?: string };
@@ -75,7 +77,7 @@ export function afterSampling(phase: SamplingPhase, end: SamplingEnd): Generatio
     case 'stop_sequence':
       return { name: 'done', stop: 'stop_sequence', stopSequence: end.stopSequence };
     case 'trigger':
-      return { name: 'constrained', rewindTo: end.at };
+      return { name: 'constrained', triggerAt: end.at };
     case 'thinking_budget_spent':
       return { name: 'closing-thinking', resume: phase.name };
   }
