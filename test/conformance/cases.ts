@@ -182,6 +182,20 @@ const minimaxM2: Syntax = {
       .join('')}</minimax:tool_call>`,
 };
 
+/** ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>, values without newlines around them. */
+const seedOss: Syntax = {
+  think: { open: '<seed:think>', close: '</seed:think>\n' },
+  calls: (calls) =>
+    calls
+      .map(
+        (c) =>
+          `<seed:tool_call>\n<function=${c.name}>\n${Object.entries(c.arguments)
+            .map(([k, v]) => `<parameter=${k}>${typeof v === 'string' ? v : JSON.stringify(v)}</parameter>\n`)
+            .join('')}</function>\n</seed:tool_call>`,
+      )
+      .join('\n'),
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -249,6 +263,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('Kimi-K2-Thinking', 'kimi-k2', kimiK2, '', '<|im_end|>'),
   // minimax-m2
   spec('MiniMax-M2', 'minimax-m2', minimaxM2, '', '[e~['),
+  // seed-oss: <seed:tool_call><function=…><parameter=…>, <seed:think>
+  spec('ByteDance-Seed-OSS', 'seed-oss', seedOss, '<seed:bos>', '<seed:eos>'),
 ];
 
 /**

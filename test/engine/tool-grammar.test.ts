@@ -87,6 +87,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax }[] = [
   { family: 'qwen3-coder' },
   { family: 'glm45' },
   { family: 'minimax-m2' },
+  { family: 'seed-oss' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

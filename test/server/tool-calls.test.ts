@@ -105,6 +105,12 @@ const FAMILIES: FamilyCase[] = [
     raw: '<minimax:tool_call>\n<invoke name="get_weather">\n<parameter name="city">Paris</parameter>\n</invoke>\n</minimax:tool_call>',
   },
   {
+    family: 'seed-oss',
+    template: 'ByteDance-Seed-OSS',
+    raw: '<seed:think>User asks about weather.</seed:think>\n<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</seed:tool_call>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -174,6 +180,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'moonshotai-Kimi-K2': '<|im_assistant|>assistant<|im_middle|>',
   'MiniMax-M2': ']~b]ai\n<think>\n',
   'openai-gpt-oss-120b': '<|start|>assistant',
+  'ByteDance-Seed-OSS': '<seed:bos>assistant\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3 };

@@ -10,7 +10,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'Apertus-8B-Instruct': 'generic',
   'Apriel-1.6-15b-Thinker-fixed': 'generic',
   'Bielik-11B-v3.0-Instruct': 'hermes',
-  'ByteDance-Seed-OSS': 'generic',
+  'ByteDance-Seed-OSS': 'seed-oss',
   Cohere2MoE: 'generic',
   'CohereForAI-c4ai-command-r-plus-tool_use': 'generic',
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 'generic',

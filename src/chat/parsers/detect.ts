@@ -24,6 +24,8 @@ const RULES: readonly Rule[] = [
   { family: 'deepseek-r1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') },
   // Mistral / Magistral / Devstral / Ministral.
   { family: 'mistral', test: (s) => has(s, '[TOOL_CALLS]') },
+  // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.
+  { family: 'seed-oss', test: (s) => has(s, '<seed:tool_call>', '<function=', '<parameter=') },
   // Qwen3-Coder XML (also Qwen3.5, Nemotron Nano 3, StepFun-3.5-Flash), excluding templates
   // that write `<tool_call><function=…>` without newlines (another syntax).
   {
@@ -54,5 +56,5 @@ export function detectFamily(template: string): FamilyId {
 
 /** Whether the template writes thinking blocks (llama.cpp extracts reasoning only then). */
 export function templateThinks(template: string): boolean {
-  return template.includes('<think>');
+  return template.includes('<think>') || template.includes('<seed:think>');
 }

@@ -8,6 +8,7 @@ import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js
 import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
+import { createSeedOssParser } from './seed-oss.js';
 import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 // ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
 import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
@@ -42,6 +43,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   glm45: createGlm45Parser,
   'minimax-m2': createMinimaxM2Parser,
   'kimi-k2': createKimiK2Parser,
+  'seed-oss': createSeedOssParser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

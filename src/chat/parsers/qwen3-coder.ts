@@ -25,7 +25,12 @@ import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
 const FUNCTION_OPEN = /^\s*<function=([^>\n]+)>/;
 const PARAMETER_OPEN = /^\s*<parameter=([^>\n]+)>/;
 
-export function parseQwen3CoderCall(body: string, tools: readonly ToolDefinition[] | undefined): CallParse {
+/**
+ * The body of one `<function=NAME><parameter=KEY>VALUE</parameter>…</function>` call.
+ * `trimValueNewlines`: drop one newline at each end of a value (Qwen3-Coder's template writes
+ * `<parameter=x>\n{value}\n</parameter>`; Seed-OSS's writes the value bare).
+ */
+export function parseXmlFunctionCall(body: string, tools: readonly ToolDefinition[] | undefined, trimValueNewlines = true): CallParse {
   const open = FUNCTION_OPEN.exec(body);
   if (!open) return { error: 'no <function=…>' };
   const name = open[1]!.trim();
@@ -38,9 +43,10 @@ export function parseQwen3CoderCall(body: string, tools: readonly ToolDefinition
     const close = rest.indexOf('</parameter>');
     if (close === -1) return { error: `unterminated <parameter=${parameter[1]!}>` };
     let value = rest.slice(0, close);
-    // The template writes `<parameter=x>\n{value}\n</parameter>`.
-    if (value.startsWith('\n')) value = value.slice(1);
-    if (value.endsWith('\n')) value = value.slice(0, -1);
+    if (trimValueNewlines) {
+      if (value.startsWith('\n')) value = value.slice(1);
+      if (value.endsWith('\n')) value = value.slice(0, -1);
+    }
     pairs.push([parameter[1]!.trim(), value]);
     rest = rest.slice(close + '</parameter>'.length);
   }
@@ -48,6 +54,10 @@ export function parseQwen3CoderCall(body: string, tools: readonly ToolDefinition
   if (rest.startsWith('</function>')) rest = rest.slice('</function>'.length);
   if (rest.trim()) return { error: 'unexpected text in tool call' };
   return { name, arguments: buildArguments(tools, name, pairs) };
+}
+
+export function parseQwen3CoderCall(body: string, tools: readonly ToolDefinition[] | undefined): CallParse {
+  return parseXmlFunctionCall(body, tools);
 }
 
 export function createQwen3CoderParser(options: XmlArgsParserOptions): OutputParser {

@@ -39,6 +39,7 @@ export const FAMILY_IDS = [
   'mistral', // [TOOL_CALLS], [THINK]
   'kimi-k2', // <|tool_calls_section_begin|>…
   'minimax-m2', // <minimax:tool_call><invoke name=…><parameter name=…>
+  'seed-oss', // <seed:tool_call><function=name><parameter=x>…</parameter></function></seed:tool_call>, <seed:think>
 ] as const;
 
 export type FamilyId = (typeof FAMILY_IDS)[number];

@@ -63,6 +63,23 @@ const QWEN3_CODER: FamilySyntax = {
   triggers: (names) => [{ text: '<tool_call>' }, ...names.map((name) => ({ text: `<function=${name}>` }))],
 };
 
+// Seed-OSS: `<seed:tool_call>\n<function=NAME>\n<parameter=P>VALUE</parameter>\n</function>\n</seed:tool_call>`,
+// Qwen3-Coder's call without the newlines around values, one call per `<seed:tool_call>`.
+const SEED_OSS: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<parameter=',
+      nameAfter: '>',
+      close: '</parameter>\n',
+      excluded: ['</parameter>', '</seed:tool_call>'],
+    },
+  },
+  call: (name, args) => `${literal(`<seed:tool_call>\n<function=${name}>\n`)} ${args} ${literal('</function>\n</seed:tool_call>')}`,
+  calls: (call, parallel) => repeat(call, call, '\n', parallel),
+  triggers: () => [{ text: '<seed:tool_call>' }],
+};
+
 // MiniMax-M2: one `<minimax:tool_call>` section holding the `<invoke>`s.
 const MINIMAX_M2: FamilySyntax = {
   args: {
@@ -163,6 +180,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return GLM45;
     case 'minimax-m2':
       return MINIMAX_M2;
+    case 'seed-oss':
+      return SEED_OSS;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
