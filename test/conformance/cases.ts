@@ -196,6 +196,13 @@ const seedOss: Syntax = {
       .join('\n'),
 };
 
+/** IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls; reasoning `<think>…</think>` then `<response>…</response>`. */
+const granite: Syntax = {
+  think: { open: '<think>', close: '</think>' },
+  text: (text, afterReasoning) => (afterReasoning ? `<response>${text}</response>` : text),
+  calls: (calls) => `<|tool_call|>${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -265,6 +272,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('MiniMax-M2', 'minimax-m2', minimaxM2, '', '[e~['),
   // seed-oss: <seed:tool_call><function=…><parameter=…>, <seed:think>
   spec('ByteDance-Seed-OSS', 'seed-oss', seedOss, '<seed:bos>', '<seed:eos>'),
+  // granite: <|tool_call|>[{…}], <think>…</think><response>…</response>
+  spec('ibm-granite-granite-3.3-2B-Instruct', 'granite', granite, '', '<|end_of_text|>'),
 ];
 
 /**
@@ -275,6 +284,12 @@ export const TEMPLATES: readonly TemplateSpec[] = [
 export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>>>> = {
   'deepseek-ai-DeepSeek-R1-Distill-Llama-8B': {
     'tool-call': 'llama.cpp finds no tool-call syntax in this template (tool_mode NONE: it renders calls only when content is none) and returns the call markup as content',
+    'two-tool-calls': 'same as tool-call',
+    'reasoning-tool-call': 'same as tool-call',
+  },
+  'ibm-granite-granite-3.3-2B-Instruct': {
+    'tool-call':
+      "llama.cpp finds no tool-call syntax in this template (it never renders an assistant's tool_calls; its system prompt asks for <|tool_call|> and a JSON list) and returns the call markup as content",
     'two-tool-calls': 'same as tool-call',
     'reasoning-tool-call': 'same as tool-call',
   },

@@ -88,6 +88,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax }[] = [
   { family: 'glm45' },
   { family: 'minimax-m2' },
   { family: 'seed-oss' },
+  { family: 'granite' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -111,6 +111,12 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'granite',
+    template: 'ibm-granite-granite-3.3-2B-Instruct',
+    raw: '<think>User asks about weather.</think><|tool_call|>[{"name": "get_weather", "arguments": {"city": "Paris"}}]',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -181,6 +187,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'MiniMax-M2': ']~b]ai\n<think>\n',
   'openai-gpt-oss-120b': '<|start|>assistant',
   'ByteDance-Seed-OSS': '<seed:bos>assistant\n',
+  'ibm-granite-granite-3.3-2B-Instruct': '<|start_of_role|>assistant<|end_of_role|>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3 };

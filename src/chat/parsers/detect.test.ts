@@ -52,7 +52,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'google-gemma-2-2b-it': 'generic',
   'google-gemma-4-31B-it-interleaved': 'generic',
   'google-gemma-4-31B-it': 'generic',
-  'ibm-granite-granite-3.3-2B-Instruct': 'generic',
+  'ibm-granite-granite-3.3-2B-Instruct': 'granite',
   'ibm-granite-granite-4.0': 'hermes',
   'ibm-granite-granite-4.1': 'hermes',
   'inclusionai-ling-3.0-flash': 'generic',

@@ -24,6 +24,8 @@ const RULES: readonly Rule[] = [
   { family: 'deepseek-r1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') },
   // Mistral / Magistral / Devstral / Ministral.
   { family: 'mistral', test: (s) => has(s, '[TOOL_CALLS]') },
+  // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
+  { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.
   { family: 'seed-oss', test: (s) => has(s, '<seed:tool_call>', '<function=', '<parameter=') },
   // Qwen3-Coder XML (also Qwen3.5, Nemotron Nano 3, StepFun-3.5-Flash), excluding templates

@@ -4,6 +4,7 @@ import type { OutputParser } from '../output-parser.js';
 import type { ToolDefinition } from '../types.js';
 import type { FamilyId, ParserOptions } from './types.js';
 import { createGlm45Parser } from './glm45.js';
+import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
 import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
@@ -44,6 +45,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'minimax-m2': createMinimaxM2Parser,
   'kimi-k2': createKimiK2Parser,
   'seed-oss': createSeedOssParser,
+  granite: createGraniteParser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -3,7 +3,7 @@
 // Hermes family (and the generic fallback), Kimi-K2, the XML-argument value conversion
 // (xml-arguments.ts) and the tool grammars (tool-grammar/).
 
-import type { CallParse } from './tool-markup.js';
+import type { CallParse, ParsedCall } from './tool-markup.js';
 
 /** JSON.parse that returns undefined instead of throwing. */
 export function tryParseJson(text: string): { value: unknown } | undefined {
@@ -30,7 +30,27 @@ export function parseJsonArguments(text: string): { json: string } | { error: st
 export function parseJsonCall(body: string): CallParse {
   const parsed = tryParseJson(body.trim());
   if (!parsed) return { error: 'not valid JSON' };
-  const value = parsed.value;
+  return callFromJson(parsed.value);
+}
+
+/**
+ * A non-empty JSON array of `{"name": …, "arguments": {…}}` calls (Mistral Nemo's
+ * `[TOOL_CALLS][…]`, Granite's `<|tool_call|>[…]`, Nemotron Nano v2's `<TOOLCALL>[…]</TOOLCALL>`).
+ */
+export function parseJsonCallArray(body: string): ParsedCall[] | { error: string } {
+  const parsed = tryParseJson(body.trim());
+  if (!parsed) return { error: 'not valid JSON' };
+  if (!Array.isArray(parsed.value) || parsed.value.length === 0) return { error: 'not a non-empty JSON array' };
+  const calls: ParsedCall[] = [];
+  for (const item of parsed.value) {
+    const call = callFromJson(item);
+    if ('error' in call) return call;
+    calls.push(call);
+  }
+  return calls;
+}
+
+function callFromJson(value: unknown): CallParse {
   if (!isPlainObject(value)) return { error: 'not a JSON object' };
   if (typeof value.name !== 'string' || !value.name) return { error: 'no "name"' };
   let args: unknown = 'arguments' in value ? value.arguments : 'parameters' in value ? value.parameters : {};

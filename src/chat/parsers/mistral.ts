@@ -7,6 +7,7 @@
 // Thinking is only recognised at the start of the output (as llama.cpp does), or forced
 // open when the prompt ends with `[THINK]`.
 
+import { parseJsonCallArray } from './json-arguments.js';
 import { compactJson, scanJsonValue, toolCallEvents } from './json-scan.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { TextSink } from './think.js';
@@ -120,12 +121,12 @@ class MistralParser implements OutputParser {
       // [{"name": …, "arguments": …, "id": …}, …]
       const end = scanJsonValue(body);
       if (end === -1 && !ended) return 'wait';
-      const calls = end > 0 ? parseCallArray(body.slice(0, end)) : undefined;
-      if (!calls) return this.invalid(body);
+      const calls = end > 0 ? parseJsonCallArray(body.slice(0, end)) : undefined;
+      if (!calls || 'error' in calls) return this.invalid(body);
       this.buffer.consume(lead + end);
       this.mode = 'after-call';
       this.sink.boundary();
-      return calls.flatMap((call) => this.emit(call.name, call.json));
+      return calls.flatMap((call) => this.emit(call.name, call.arguments));
     }
 
     // name[ARGS]{…} or name[CALL_ID]id[ARGS]{…}
@@ -163,31 +164,6 @@ class MistralParser implements OutputParser {
     const index = this.calls++;
     return toolCallEvents(index, this.options.newToolCallId(), name, json);
   }
-}
-
-function parseCallArray(raw: string): { name: string; json: string }[] | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(value) || value.length === 0) return undefined;
-  const calls: { name: string; json: string }[] = [];
-  for (const item of value) {
-    if (typeof item !== 'object' || item === null) return undefined;
-    const record = item as Record<string, unknown>;
-    if (typeof record.name !== 'string' || !record.name) return undefined;
-    let args: unknown = record.arguments ?? record.parameters ?? {};
-    if (typeof args === 'string') {
-      const inner = compactJson(args);
-      if (inner === undefined) return undefined;
-      args = JSON.parse(inner);
-    }
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
-    calls.push({ name: record.name, json: JSON.stringify(args) });
-  }
-  return calls;
 }
 
 export function createMistralParser(options: ParserOptions): OutputParser {

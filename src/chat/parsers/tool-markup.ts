@@ -4,10 +4,12 @@
 // are valid JSON. A call that does not parse is reported through `warn` and its raw markup
 // becomes text.
 //
-// Used by Hermes (and the generic fallback in index.ts), Qwen3-Coder, GLM-4.5, MiniMax-M2 and
-// Kimi-K2: each family gives its markers and how to parse one call's body (`ToolSyntax`).
+// Used by Hermes (and the generic fallback in index.ts), Qwen3-Coder, GLM-4.5, MiniMax-M2,
+// Kimi-K2, Seed-OSS and Granite (whose JSON list of calls has no closing markup): each family
+// gives its markers and how to parse one call's body (`ToolSyntax`).
 
 import type { OutputParser, ParsedEvent, ParserOptions } from './types.js';
+import { scanJsonValue } from './json-scan.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { type Segment, TextSink, ThinkSplitter, type ThinkTags, type WhitespaceMode } from './think.js';
 
@@ -29,7 +31,10 @@ export interface ToolSyntax {
   };
   call: {
     open: string;
+    /** `''` with `jsonBody`: the call ends where its JSON value does (Granite's `<|tool_call|>[…]`). */
     close: string;
+    /** The body is one JSON value (leading whitespace allowed); with `close` `''` it ends the call. */
+    jsonBody?: boolean;
     /**
      * Other markers that start a call outside a section and belong to its body (Qwen3-Coder
      * sometimes omits `<tool_call>` and starts with `<function=name>`).
@@ -37,10 +42,10 @@ export interface ToolSyntax {
     bareOpens?: readonly string[];
   };
   /**
-   * The markup between `call.open` and `call.close`. `closed` is false at the end of the
-   * output when the closing markup never came.
+   * The markup between `call.open` and `call.close`: one call, or several (a JSON array of
+   * calls). `closed` is false at the end of the output when the closing markup never came.
    */
-  parse(body: string, closed: boolean): CallParse;
+  parse(body: string, closed: boolean): CallParse | ParsedCall[];
 }
 
 export interface ToolMarkupConfig {
@@ -179,6 +184,22 @@ export class ToolMarkupParser implements OutputParser {
         continue;
       }
       // call
+      if (call.jsonBody && call.close === '') {
+        const peek = this.buffer.peek();
+        const end = scanJsonValue(peek);
+        if (end === -1 && !this.buffer.isEnded) return;
+        if (end === -1) {
+          // Cut off by the end of the output: finish() parses what is left.
+          this.body = this.buffer.takeAll();
+          return;
+        }
+        // No JSON after the opener (-2): the opener is text, and what follows goes on as text.
+        const body = end === -2 ? '' : this.buffer.consume(end);
+        const ok = this.finishCall(body, true, '', events);
+        this.state = 'text';
+        if (ok) this.sink.boundary();
+        continue;
+      }
       const ends = section && (this.inSection || section.optional) ? [call.close, section.close] : [call.close];
       const take = this.buffer.takeUntil(ends);
       this.body += take.text;
@@ -212,10 +233,12 @@ export class ToolMarkupParser implements OutputParser {
       return false;
     }
     this.bareCall = false;
-    const index = this.count++;
-    events.push({ type: 'tool_call_start', index, id: this.options.newToolCallId(), name: parsed.name });
-    events.push({ type: 'tool_call_arguments', index, json: parsed.arguments });
-    events.push({ type: 'tool_call_end', index });
+    for (const call of Array.isArray(parsed) ? parsed : [parsed]) {
+      const index = this.count++;
+      events.push({ type: 'tool_call_start', index, id: this.options.newToolCallId(), name: call.name });
+      events.push({ type: 'tool_call_arguments', index, json: call.arguments });
+      events.push({ type: 'tool_call_end', index });
+    }
     return true;
   }
 }

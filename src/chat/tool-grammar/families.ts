@@ -134,6 +134,14 @@ function mistral(syntax: MistralSyntax): FamilySyntax {
   };
 }
 
+// Granite 3.3: `<|tool_call|>[{"name": "NAME", "arguments": {…}}, …]`, no closing markup.
+const GRANITE: FamilySyntax = {
+  args: { kind: 'json', excluded: [] },
+  call: (name, args) => `${literal(jsonHead(name, 'arguments'))} ${args} ${literal('}')}`,
+  calls: (call, parallel) => `${literal('<|tool_call|>[')} ${repeat(call, call, ', ', parallel)} ${literal(']')}`,
+  triggers: () => [{ text: '<|tool_call|>' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -182,6 +190,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return MINIMAX_M2;
     case 'seed-oss':
       return SEED_OSS;
+    case 'granite':
+      return GRANITE;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
