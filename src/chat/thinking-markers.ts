@@ -19,6 +19,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   'deepseek-v3.1': { open: '<think>', close: '</think>', closeWith: '</think>' },
   'kimi-k2': { open: '<think>', close: '</think>', closeWith: '</think>' },
   'minimax-m2': { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
+  'nemotron-v2': { open: '<think>', close: '</think>', closeWith: '</think>\n' },
   granite: { open: '<think>', close: '</think>', closeWith: '</think>' },
   'seed-oss': { open: '<seed:think>', close: '</seed:think>', closeWith: '</seed:think>\n' },
   mistral: { open: '[THINK]', close: '[/THINK]', closeWith: '[/THINK]' },

@@ -203,6 +203,12 @@ const granite: Syntax = {
   calls: (calls) => `<|tool_call|>${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}`,
 };
 
+/** NVIDIA Nemotron Nano v2: one `<TOOLCALL>[…]</TOOLCALL>` JSON list of calls, `<think>`. */
+const nemotronV2: Syntax = {
+  think: { open: '<think>\n', close: '\n</think>\n' },
+  calls: (calls) => `<TOOLCALL>${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}</TOOLCALL>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -272,6 +278,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('MiniMax-M2', 'minimax-m2', minimaxM2, '', '[e~['),
   // seed-oss: <seed:tool_call><function=…><parameter=…>, <seed:think>
   spec('ByteDance-Seed-OSS', 'seed-oss', seedOss, '<seed:bos>', '<seed:eos>'),
+  // nemotron-v2: <TOOLCALL>[{…}]</TOOLCALL>, <think>
+  spec('NVIDIA-Nemotron-Nano-v2', 'nemotron-v2', nemotronV2, '', '<SPECIAL_12>'),
   // granite: <|tool_call|>[{…}], <think>…</think><response>…</response>
   spec('ibm-granite-granite-3.3-2B-Instruct', 'granite', granite, '', '<|end_of_text|>'),
 ];

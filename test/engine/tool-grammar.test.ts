@@ -89,6 +89,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax }[] = [
   { family: 'minimax-m2' },
   { family: 'seed-oss' },
   { family: 'granite' },
+  { family: 'nemotron-v2' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -117,6 +117,13 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'nemotron-v2',
+    template: 'NVIDIA-Nemotron-Nano-v2',
+    // The generation prompt opens thinking (`<think>\n`).
+    raw: 'User asks about weather.\n</think>\n<TOOLCALL>[{"name": "get_weather", "arguments": {"city": "Paris"}}]</TOOLCALL>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -188,6 +195,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'openai-gpt-oss-120b': '<|start|>assistant',
   'ByteDance-Seed-OSS': '<seed:bos>assistant\n',
   'ibm-granite-granite-3.3-2B-Instruct': '<|start_of_role|>assistant<|end_of_role|>',
+  'NVIDIA-Nemotron-Nano-v2': '<SPECIAL_11>Assistant\n<think>\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3 };

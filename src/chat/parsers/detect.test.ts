@@ -31,7 +31,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'MiniMax-M3': 'generic',
   'Mistral-Small-3.2-24B-Instruct-2506': 'mistral',
   'NVIDIA-Nemotron-3-Nano-30B-A3B-BF16': 'qwen3-coder',
-  'NVIDIA-Nemotron-Nano-v2': 'generic',
+  'NVIDIA-Nemotron-Nano-v2': 'nemotron-v2',
   'NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use': 'hermes',
   'NousResearch-Hermes-3-Llama-3.1-8B-tool_use': 'hermes',
   'Qwen-QwQ-32B': 'hermes',

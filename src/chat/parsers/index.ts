@@ -8,6 +8,7 @@ import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
 import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
+import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
 import { createSeedOssParser } from './seed-oss.js';
 import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
@@ -46,6 +47,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'kimi-k2': createKimiK2Parser,
   'seed-oss': createSeedOssParser,
   granite: createGraniteParser,
+  'nemotron-v2': createNemotronV2Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -40,6 +40,7 @@ export const FAMILY_IDS = [
   'kimi-k2', // <|tool_calls_section_begin|>…
   'minimax-m2', // <minimax:tool_call><invoke name=…><parameter name=…>
   'seed-oss', // <seed:tool_call><function=name><parameter=x>…</parameter></function></seed:tool_call>, <seed:think>
+  'nemotron-v2', // <TOOLCALL>[{"name": …, "arguments": {…}}]</TOOLCALL>, <think>
   'granite', // <|tool_call|>[{"name": …, "arguments": {…}}], <think>…</think><response>…</response>
 ] as const;
 

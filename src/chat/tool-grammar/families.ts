@@ -142,6 +142,14 @@ const GRANITE: FamilySyntax = {
   triggers: () => [{ text: '<|tool_call|>' }],
 };
 
+// Nemotron Nano v2: `<TOOLCALL>[{"name": "NAME", "arguments": {…}}, …]</TOOLCALL>`.
+const NEMOTRON_V2: FamilySyntax = {
+  args: { kind: 'json', excluded: ['</TOOLCALL>'] },
+  call: GRANITE.call,
+  calls: (call, parallel) => `${literal('<TOOLCALL>[')} ${repeat(call, call, ', ', parallel)} ${literal(']</TOOLCALL>')}`,
+  triggers: () => [{ text: '<TOOLCALL>' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -190,6 +198,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return MINIMAX_M2;
     case 'seed-oss':
       return SEED_OSS;
+    case 'nemotron-v2':
+      return NEMOTRON_V2;
     case 'granite':
       return GRANITE;
     case 'kimi-k2':
