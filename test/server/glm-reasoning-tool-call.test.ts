@@ -11,20 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
+import { WEATHER_TOOL } from '../helpers/tools.js';
 
 const REASONING = 'The user wants the weather in Paris, so I call the tool.';
 const CALL = '<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>';
 
-const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Current weather in a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
+const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [WEATHER_TOOL];
 
 const MESSAGES: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Paris?' }];
 

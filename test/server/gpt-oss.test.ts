@@ -12,6 +12,7 @@ import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';
+import { WEATHER_TOOL } from '../helpers/tools.js';
 
 const TEMPLATE = 'openai-gpt-oss-120b';
 /** The end of the template's generation prompt. */
@@ -54,16 +55,7 @@ async function streamed(client: OpenAI, body: Omit<OpenAI.ChatCompletionCreatePa
   return { content, reasoning, calls, finish };
 }
 
-const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Current weather in a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
+const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [WEATHER_TOOL];
 
 const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello.' }];
 

@@ -17,25 +17,9 @@ import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';
+import { TIME_TOOL, WEATHER_TOOL } from '../helpers/tools.js';
 
-const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Current weather in a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-  {
-    type: 'function',
-    function: {
-      name: 'get_time',
-      description: 'Current time in a timezone',
-      parameters: { type: 'object', properties: { timezone: { type: 'string' } }, required: ['timezone'] },
-    },
-  },
-];
+const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [WEATHER_TOOL, TIME_TOOL];
 
 /**
  * The same tools with nothing required, for the one-token-memory models whose script can only
