@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeScriptedModel } from '../fixtures/models.js';
 import { startTestServer } from '../helpers/server.js';
-import { TIME_TOOL, WEATHER_TOOL } from '../helpers/tools.js';
+import { TIME_TOOL, WEATHER_TOOL, anthropicTools } from '../helpers/tools.js';
 
 const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [WEATHER_TOOL, TIME_TOOL];
 
@@ -240,6 +241,29 @@ describe.each(INFERENCE_FAMILIES)('$family on a scripted model (real inference)'
   it('returns structured tool calls, streamed and not', async () => {
     await assertToolCall(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 }), args, reasoning, tools);
   });
+
+  // Claude Code speaks the Messages API: a reasoning family's thinking must arrive as a
+  // thinking block before the tool_use block, streamed and not.
+  if (reasoning) {
+    it('returns a thinking block and a tool_use block through the Anthropic SDK, streamed and not', async () => {
+      const anthropic = new Anthropic({ baseURL: server.url, apiKey: 'x', maxRetries: 0 });
+      const request: Anthropic.MessageCreateParamsNonStreaming = {
+        model: 'm',
+        max_tokens: 512,
+        messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+        tools: anthropicTools(tools ?? TOOLS),
+      };
+      for (const message of [await anthropic.messages.create(request), await anthropic.messages.stream(request).finalMessage()]) {
+        expect(message.stop_reason).toBe('tool_use');
+        expect(message.content.map((block) => block.type)).toEqual(['thinking', 'tool_use']);
+        const [thinking, toolUse] = message.content as [Anthropic.ThinkingBlock, Anthropic.ToolUseBlock];
+        expect(thinking.thinking.trim()).toBe(reasoning);
+        expect(toolUse.name).toBe('get_weather');
+        expect(toolUse.input).toEqual(args);
+        expect(toolUse.id).toMatch(/^toolu_/);
+      }
+    });
+  }
 });
 
 describe('reasoning on a scripted model (Qwen3, real inference)', () => {
