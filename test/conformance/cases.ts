@@ -123,6 +123,15 @@ const glm47: Syntax = {
   calls: (calls) => calls.map((c) => `<tool_call>${c.name}${glmArgs(c, '')}</tool_call>`).join(''),
 };
 
+/**
+ * Ling 3.0 (Bailing V3): GLM-4.6's calls (`<tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>\n</tool_call>`,
+ * `\n` between calls); the template writes `</think>` right before the content.
+ */
+const ling3: Syntax = {
+  think: { open: '<think>', close: '</think>' },
+  calls: glm46.calls,
+};
+
 const gptOss: Syntax = {
   // A tool call ends the generation (`<|call|>` is a stop token), so a turn holds one call;
   // llama.cpp's parser silently drops anything after the first call.
@@ -257,6 +266,7 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('poolside-Laguna-XS.2', 'glm45', glm46, '', ''),
   spec('poolside-Laguna-XS-2.1', 'glm45', glm46, '', ''),
   spec('poolside-Laguna-S-2.1', 'glm45', glm47, '', ''),
+  spec('inclusionai-ling-3.0-flash', 'glm45', ling3, '', '<|role_end|>'),
   // gpt-oss (Harmony)
   spec('openai-gpt-oss-120b', 'gpt-oss', gptOss, '<|startoftext|>', '<|return|>'),
   // deepseek-r1

@@ -73,6 +73,13 @@ const FAMILIES: FamilyCase[] = [
     raw: '\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call>',
   },
   {
+    family: 'glm45 (Ling 3.0)',
+    template: 'inclusionai-ling-3.0-flash',
+    // The generation prompt opens thinking (`<role>ASSISTANT</role>\n<think>`).
+    raw: 'User asks about weather.</think><tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'deepseek-v3.1',
     template: 'deepseek-ai-DeepSeek-V3.1',
     // Thinking is on by default (enable_thinking, as llama.cpp's server): the prompt ends with `<think>`.
@@ -174,6 +181,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'meta-llama-Llama-3.1-8B-Instruct': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'mistralai-Mistral-Nemo-Instruct-2407': 'Paris?[/INST]',
   'GLM-4.6': 'Paris?<|assistant|>',
+  'inclusionai-ling-3.0-flash': '<role>ASSISTANT</role>\n<think>',
   'deepseek-ai-DeepSeek-V3.1': '<｜Assistant｜><think>',
   'moonshotai-Kimi-K2': '<|im_assistant|>assistant<|im_middle|>',
   'MiniMax-M2': ']~b]ai\n<think>\n',

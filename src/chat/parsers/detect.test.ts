@@ -55,7 +55,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'ibm-granite-granite-3.3-2B-Instruct': 'granite',
   'ibm-granite-granite-4.0': 'hermes',
   'ibm-granite-granite-4.1': 'hermes',
-  'inclusionai-ling-3.0-flash': 'generic',
+  'inclusionai-ling-3.0-flash': 'glm45',
   'llama-cpp-deepseek-r1': 'deepseek-r1',
   'llama-cpp-rwkv-world': 'generic',
   'meetkai-functionary-medium-v3.1': 'generic',

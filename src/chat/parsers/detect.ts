@@ -36,9 +36,11 @@ const RULES: readonly Rule[] = [
     family: 'qwen3-coder',
     test: (s) => has(s, '<tool_call>', '<function=', '<parameter=') && !has(s, "'<tool_call><function=' ~ tool_call.name ~ '>'"),
   },
-  // GLM-4.5/4.6/4.7 (and templates that copied its syntax: Spark, Laguna); Ling 3.0 has its
-  // own role sections and is not this family.
-  { family: 'glm45', test: (s) => has(s, '<tool_call>', '<arg_key>', '<arg_value>') && !has(s, '<role>ASSISTANT</role>') },
+  // GLM-4.5/4.6/4.7 and templates that copied its syntax: Spark, Laguna, Ling 3.0 (its own
+  // <role>ASSISTANT</role> turns, but the same <tool_call>NAME<arg_key>…<arg_value>… calls and
+  // <think> forced open by the prompt; llama.cpp has a dedicated handler for it that parses the
+  // same markup).
+  { family: 'glm45', test: (s) => has(s, '<tool_call>', '<arg_key>', '<arg_value>') },
   // Hermes-style JSON in <tool_call>; not MiniMax-M3, not Apriel's <tool_calls>[…] list.
   {
     family: 'hermes',

@@ -7,7 +7,9 @@
 //
 // (GLM-4.7 writes them without newlines). Values convert like Qwen3-Coder's: the templates
 // render `v if v is string else v | tojson`, and llama.cpp types them from the tool schema.
-// GLM-4.7-Flash's generation prompt ends with `<think>`: thinking is forced open.
+// GLM-4.7-Flash's generation prompt ends with `<think>`: thinking is forced open. Ling 3.0
+// (Bailing V3) writes GLM-4.6's calls after `<role>ASSISTANT</role>\n<think>` (forced open too);
+// a call before `</think>` ends its reasoning, as in llama.cpp's dedicated Ling 3.0 parser.
 
 import type { OutputParser } from './types.js';
 import { type CallParse, ToolMarkupParser } from './tool-markup.js';
