@@ -218,6 +218,11 @@ const nemotronV2: Syntax = {
   calls: (calls) => `<TOOLCALL>${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}</TOOLCALL>`,
 };
 
+/** Apertus: one `<|tools_prefix|>[…]<|tools_suffix|>` JSON list of `{"NAME": {…}}` calls, as the template renders them. */
+const apertus: Syntax = {
+  calls: (calls) => `<|tools_prefix|>${json(calls.map((c) => ({ [c.name]: c.arguments })))}<|tools_suffix|>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -292,6 +297,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('NVIDIA-Nemotron-Nano-v2', 'nemotron-v2', nemotronV2, '', '<SPECIAL_12>'),
   // granite: <|tool_call|>[{…}], <think>…</think><response>…</response>
   spec('ibm-granite-granite-3.3-2B-Instruct', 'granite', granite, '', '<|end_of_text|>'),
+  // apertus: <|tools_prefix|>[{"NAME": {…}}]<|tools_suffix|>
+  spec('Apertus-8B-Instruct', 'apertus', apertus, '<s>', '<|assistant_end|>'),
 ];
 
 /**

@@ -90,6 +90,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax }[] = [
   { family: 'seed-oss' },
   { family: 'granite' },
   { family: 'nemotron-v2' },
+  { family: 'apertus' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

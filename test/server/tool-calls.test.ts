@@ -116,6 +116,11 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'apertus',
+    template: 'Apertus-8B-Instruct',
+    raw: '<|tools_prefix|>[{"get_weather": {"city": "Paris"}}]<|tools_suffix|>',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -189,9 +194,10 @@ const FAMILY_ENDS: Record<string, string> = {
   'ByteDance-Seed-OSS': '<seed:bos>assistant\n',
   'ibm-granite-granite-3.3-2B-Instruct': '<|start_of_role|>assistant<|end_of_role|>',
   'NVIDIA-Nemotron-Nano-v2': '<SPECIAL_11>Assistant\n<think>\n',
+  'Apertus-8B-Instruct': '<|user_end|><|assistant_start|>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
-const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3 };
+const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3, 'Apertus-8B-Instruct': 3 };
 const INFERENCE_FAMILIES: {
   family: string;
   template: string;

@@ -7,7 +7,7 @@ import type { FamilyId } from './types.js';
 
 /** Every real template in llama.cpp's models/templates and the family we expect for it. */
 const EXPECTED: Record<string, FamilyId> = {
-  'Apertus-8B-Instruct': 'generic',
+  'Apertus-8B-Instruct': 'apertus',
   'Apriel-1.6-15b-Thinker-fixed': 'generic',
   'Bielik-11B-v3.0-Instruct': 'hermes',
   'ByteDance-Seed-OSS': 'seed-oss',

@@ -26,6 +26,8 @@ const RULES: readonly Rule[] = [
   { family: 'mistral', test: (s) => has(s, '[TOOL_CALLS]') },
   // NVIDIA Nemotron Nano v2: a JSON list of calls in <TOOLCALL>…</TOOLCALL>.
   { family: 'nemotron-v2', test: (s) => has(s, '<TOOLCALL>[', '</TOOLCALL>') },
+  // Swiss AI Apertus: a JSON list of {"name": {…}} calls in <|tools_prefix|>…<|tools_suffix|>.
+  { family: 'apertus', test: (s) => has(s, '<|tools_prefix|>', '<|tools_suffix|>') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.

@@ -42,6 +42,7 @@ export const FAMILY_IDS = [
   'seed-oss', // <seed:tool_call><function=name><parameter=x>…</parameter></function></seed:tool_call>, <seed:think>
   'nemotron-v2', // <TOOLCALL>[{"name": …, "arguments": {…}}]</TOOLCALL>, <think>
   'granite', // <|tool_call|>[{"name": …, "arguments": {…}}], <think>…</think><response>…</response>
+  'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
 ] as const;
 
 export type FamilyId = (typeof FAMILY_IDS)[number];

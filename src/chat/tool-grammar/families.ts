@@ -150,6 +150,14 @@ const NEMOTRON_V2: FamilySyntax = {
   triggers: () => [{ text: '<TOOLCALL>' }],
 };
 
+// Apertus: `<|tools_prefix|>[{"NAME": {…}}, …]<|tools_suffix|>`, each call keyed by the tool's name.
+const APERTUS: FamilySyntax = {
+  args: { kind: 'json', excluded: ['<|tools_suffix|>'] },
+  call: (name, args) => `${literal(`{${JSON.stringify(name)}: `)} ${args} ${literal('}')}`,
+  calls: (call, parallel) => `${literal('<|tools_prefix|>[')} ${repeat(call, call, ', ', parallel)} ${literal(']<|tools_suffix|>')}`,
+  triggers: () => [{ text: '<|tools_prefix|>' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -202,6 +210,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return NEMOTRON_V2;
     case 'granite':
       return GRANITE;
+    case 'apertus':
+      return APERTUS;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
