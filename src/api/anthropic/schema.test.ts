@@ -79,6 +79,25 @@ describe('parseMessagesBody', () => {
   it('rejects a body that is not an object', () => {
     expect(error([1, 2]).message).toBe('Request body must be a JSON object');
   });
+
+  // 3 000 levels overflowed the stack in the template renderer: a 500 instead of a 400 (issue 15).
+  it('rejects a tool schema or a tool_use input nested 3 000 levels deep, naming the field', () => {
+    const deep = (levels: number): Record<string, unknown> => {
+      let value: Record<string, unknown> = {};
+      for (let i = 0; i < levels; i++) value = { a: value };
+      return value;
+    };
+    const base = { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] };
+    const schema = error({ ...base, tools: [{ name: 't', input_schema: deep(3000) }] });
+    expect(schema.message).toBe('tools.0.input_schema.a.a.a…: nested more than 128 levels deep');
+    expect(schema.param).toBe('tools.0.input_schema.a.a.a…');
+    const input = error({
+      ...base,
+      messages: [...base.messages, { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 't', input: deep(3000) }] }],
+    });
+    expect(input.message).toBe('messages.1.content.0.input.a…: nested more than 128 levels deep');
+    expect(() => parseMessagesBody({ ...base, tools: [{ name: 't', input_schema: deep(100) }] })).not.toThrow();
+  });
 });
 
 describe('parseCountTokensBody', () => {

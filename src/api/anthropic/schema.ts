@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
+import { tooDeepAt, tooDeepMessage, tooDeepParam } from '../../http/json-depth.js';
 import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../../http/zod-issues.js';
 
 const JsonObject = z.record(z.string(), z.unknown());
@@ -142,6 +143,11 @@ export function parseCountTokensBody(body: unknown): CountTokensBody {
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApiError('invalid_request', 'Request body must be a JSON object');
+  }
+  const deep = tooDeepAt(body);
+  if (deep !== undefined) {
+    const param = tooDeepParam(deep, formatPath);
+    throw new ApiError('invalid_request', tooDeepMessage(param), { param });
   }
   const result = schema.safeParse(body);
   if (!result.success) {

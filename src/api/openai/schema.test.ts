@@ -74,6 +74,20 @@ describe('parseChatCompletionBody', () => {
     expect(() => parseChatCompletionBody({ messages: [user], tools: null, stop: null, temperature: null, stream_options: null })).not.toThrow();
   });
 
+  // 3 000 levels overflowed the stack in the template renderer: a 500 instead of a 400 (issue 15).
+  it('rejects tool parameters or call arguments nested 3 000 levels deep, naming the field', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 3000; i++) deep = { a: deep };
+    const parameters = errorOf({ model: 'm', messages: [user], tools: [{ type: 'function', function: { name: 't', parameters: deep } }] });
+    expect(parameters.message).toBe('tools[0].function.parameters.a.a…: nested more than 128 levels deep');
+    const call = { id: 'c', type: 'function', function: { name: 't', arguments: JSON.stringify(deep) } };
+    const args = errorOf({ model: 'm', messages: [user, { role: 'assistant', tool_calls: [call] }] });
+    expect(args.message).toBe('messages[1].tool_calls[0].function.arguments…: nested more than 128 levels deep');
+    expect(args.param).toBe('messages[1].tool_calls[0].function.arguments…');
+    const fine = { ...call, function: { ...call.function, arguments: '{"a": {"b": [1, {"c": null}]}}' } };
+    expect(() => parseChatCompletionBody({ model: 'm', messages: [user, { role: 'assistant', tool_calls: [fine] }] })).not.toThrow();
+  });
+
   it('names an unknown role with its path and the allowed values', () => {
     const err = errorOf({ model: 'm', messages: [user, user, { role: 'robot', content: 'x' }] });
     expect(err.kind).toBe('invalid_request');

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
+import { MAX_JSON_DEPTH, tooDeepAt, tooDeepMessage, tooDeepParam } from '../../http/json-depth.js';
 import { describeFirstIssue, expectedTypes, explainingBranch, type Issue, type Path, valueAt } from '../../http/zod-issues.js';
 
 const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() });
@@ -113,6 +114,7 @@ export type ChatCompletionMessageParam = ChatCompletionBody['messages'][number];
  * field, e.g. `messages[2].role: Invalid option: expected one of "system"|…`.
  */
 export function parseChatCompletionBody(body: unknown): ChatCompletionBody {
+  rejectTooDeep(tooDeepAt(body));
   const result = ChatCompletionBodySchema.safeParse(body);
   if (!result.success) {
     const { message, param } = describeZodError(result.error, body);
@@ -123,8 +125,22 @@ export function parseChatCompletionBody(body: unknown): ChatCompletionBody {
   return parsed;
 }
 
+function rejectTooDeep(path: Path | undefined): void {
+  if (path === undefined) return;
+  const param = tooDeepParam(path, formatPath);
+  throw new ApiError('invalid_request', tooDeepMessage(param), { param });
+}
+
 /** Checks that span fields or reject values the schema accepts. */
 function checkSemantics(body: ChatCompletionBody): void {
+  // Arguments given as JSON text are parsed when the template renders them: held to the same depth.
+  for (const [i, message] of body.messages.entries()) {
+    if (message.role !== 'assistant') continue;
+    for (const [j, call] of (message.tool_calls ?? []).entries()) {
+      const path = ['messages', i, 'tool_calls', j, 'function', 'arguments'];
+      if (typeof call.function.arguments === 'string') rejectTooDeep(argumentsTooDeep(call.function.arguments, path));
+    }
+  }
   if (body.n != null && body.n !== 1) {
     throw new ApiError('invalid_request', `n: only n=1 is supported (got ${body.n})`, { param: 'n' });
   }
@@ -154,6 +170,18 @@ function checkSemantics(body: ChatCompletionBody): void {
     }
     names.add(tool.function.name);
   }
+}
+
+/** Where JSON text nests too deep (the path runs on into the parsed value); text that is not JSON is left to the template. */
+function argumentsTooDeep(text: string, path: Path): Path | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const inner = tooDeepAt(value, MAX_JSON_DEPTH);
+  return inner === undefined ? undefined : [...path, ...inner];
 }
 
 // ---------------------------------------------------------------------------------------
