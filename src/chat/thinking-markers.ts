@@ -21,6 +21,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   'minimax-m2': { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
   'nemotron-v2': { open: '<think>', close: '</think>', closeWith: '</think>\n' },
   granite: { open: '<think>', close: '</think>', closeWith: '</think>' },
+  gemma4: { open: '<|channel>thought', close: '<channel|>', closeWith: '<channel|>' },
   'seed-oss': { open: '<seed:think>', close: '</seed:think>', closeWith: '</seed:think>\n' },
   mistral: { open: '[THINK]', close: '[/THINK]', closeWith: '[/THINK]' },
   'gpt-oss': { open: '<|channel|>analysis<|message|>', close: '<|end|>', closeWith: '<|end|><|start|>assistant<|channel|>final<|message|>' },

@@ -223,6 +223,23 @@ const apertus: Syntax = {
   calls: (calls) => `<|tools_prefix|>${json(calls.map((c) => ({ [c.name]: c.arguments })))}<|tools_suffix|>`,
 };
 
+/** Gemma 4's value encoding (the template's `format_argument`): strings in <|"|>, keys bare and sorted. */
+const gemma4Value = (value: unknown): string => {
+  if (typeof value === 'string') return `<|"|>${value}<|"|>`;
+  if (Array.isArray(value)) return `[${value.map(gemma4Value).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${k}:${gemma4Value(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+};
+
+/** Google Gemma 4: `<|tool_call>call:NAME{…}<tool_call|>` back to back, `<|channel>thought\n…<channel|>`. */
+const gemma4: Syntax = {
+  think: { open: '<|channel>thought\n', close: '<channel|>' },
+  calls: (calls) => calls.map((c) => `<|tool_call>call:${c.name}${gemma4Value(c.arguments)}<tool_call|>`).join(''),
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -299,6 +316,9 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('ibm-granite-granite-3.3-2B-Instruct', 'granite', granite, '', '<|end_of_text|>'),
   // apertus: <|tools_prefix|>[{"NAME": {…}}]<|tools_suffix|>
   spec('Apertus-8B-Instruct', 'apertus', apertus, '<s>', '<|assistant_end|>'),
+  // gemma4: <|tool_call>call:NAME{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
+  spec('google-gemma-4-31B-it', 'gemma4', gemma4, '<bos>', '<turn|>'),
+  spec('google-gemma-4-31B-it-interleaved', 'gemma4', gemma4, '<bos>', '<turn|>'),
 ];
 
 /**

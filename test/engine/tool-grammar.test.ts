@@ -91,6 +91,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax }[] = [
   { family: 'granite' },
   { family: 'nemotron-v2' },
   { family: 'apertus' },
+  { family: 'gemma4' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -121,6 +121,12 @@ const FAMILIES: FamilyCase[] = [
     raw: '<|tools_prefix|>[{"get_weather": {"city": "Paris"}}]<|tools_suffix|>',
   },
   {
+    family: 'gemma4',
+    template: 'google-gemma-4-31B-it',
+    raw: '<|channel>thought\nUser asks about weather.<channel|><|tool_call>call:get_weather{city:<|"|>Paris<|"|>}<tool_call|>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -195,6 +201,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'ibm-granite-granite-3.3-2B-Instruct': '<|start_of_role|>assistant<|end_of_role|>',
   'NVIDIA-Nemotron-Nano-v2': '<SPECIAL_11>Assistant\n<think>\n',
   'Apertus-8B-Instruct': '<|user_end|><|assistant_start|>',
+  'google-gemma-4-31B-it': '<|turn>model\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3, 'Apertus-8B-Instruct': 3 };

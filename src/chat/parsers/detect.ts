@@ -24,6 +24,8 @@ const RULES: readonly Rule[] = [
   { family: 'deepseek-r1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') },
   // Mistral / Magistral / Devstral / Ministral.
   { family: 'mistral', test: (s) => has(s, '[TOOL_CALLS]') },
+  // Google Gemma 4: `<|tool_call>call:NAME{…}<tool_call|>` (llama.cpp's signature).
+  { family: 'gemma4', test: (s) => has(s, "'<|tool_call>call:'") },
   // NVIDIA Nemotron Nano v2: a JSON list of calls in <TOOLCALL>…</TOOLCALL>.
   { family: 'nemotron-v2', test: (s) => has(s, '<TOOLCALL>[', '</TOOLCALL>') },
   // Swiss AI Apertus: a JSON list of {"name": {…}} calls in <|tools_prefix|>…<|tools_suffix|>.
@@ -64,5 +66,5 @@ export function detectFamily(template: string): FamilyId {
 
 /** Whether the template writes thinking blocks (llama.cpp extracts reasoning only then). */
 export function templateThinks(template: string): boolean {
-  return template.includes('<think>') || template.includes('<seed:think>');
+  return template.includes('<think>') || template.includes('<seed:think>') || template.includes('<|channel>thought');
 }

@@ -4,6 +4,7 @@ import type { OutputParser } from '../output-parser.js';
 import type { ToolDefinition } from '../types.js';
 import type { FamilyId, ParserOptions } from './types.js';
 import { createApertusParser } from './apertus.js';
+import { createGemma4Parser } from './gemma4.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -50,6 +51,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   granite: createGraniteParser,
   'nemotron-v2': createNemotronV2Parser,
   apertus: createApertusParser,
+  gemma4: createGemma4Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

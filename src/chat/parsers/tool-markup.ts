@@ -5,8 +5,9 @@
 // becomes text.
 //
 // Used by Hermes (and the generic fallback in index.ts), Qwen3-Coder, GLM-4.5, MiniMax-M2,
-// Kimi-K2, Seed-OSS and Granite (whose JSON list of calls has no closing markup): each family
-// gives its markers and how to parse one call's body (`ToolSyntax`).
+// Kimi-K2, Seed-OSS, Granite (whose JSON list of calls has no closing markup) and Gemma 4 (with
+// its own reasoning splitter): each family gives its markers and how to parse one call's body
+// (`ToolSyntax`).
 
 import type { OutputParser, ParsedEvent, ParserOptions } from './types.js';
 import { scanJsonValue } from './json-scan.js';
@@ -48,9 +49,21 @@ export interface ToolSyntax {
   parse(body: string, closed: boolean): CallParse | ParsedCall[];
 }
 
+/** What splits reasoning from content upstream of the tool-call scan (ThinkSplitter's interface). */
+export interface SegmentSplitter {
+  push(text: string): Segment[];
+  finish(): Segment[];
+}
+
 export interface ToolMarkupConfig {
-  /** Thinking tags; `false` when the family has no thinking block. */
+  /** Thinking tags; `false` when the family has no thinking block (or brings its own `splitter`). */
   think: ThinkTags | false;
+  /**
+   * A family-specific splitter instead of the ThinkSplitter built from `think` (Gemma 4, whose
+   * reasoning blocks may appear anywhere in the output). `endsAt`: the tool-call openers that
+   * end unclosed reasoning, as for ThinkTags.endsAt.
+   */
+  splitter?: (endsAt: readonly string[]) => SegmentSplitter;
   tools: ToolSyntax;
   /** Name used in warnings. */
   family: string;
@@ -70,7 +83,7 @@ export interface TemplateHints {
 type ToolState = 'text' | 'section' | 'call';
 
 export class ToolMarkupParser implements OutputParser {
-  private readonly splitter: ThinkSplitter | undefined;
+  private readonly splitter: SegmentSplitter | undefined;
   private readonly buffer = new StreamBuffer();
   private readonly sink: TextSink;
   private state: ToolState = 'text';
@@ -91,10 +104,11 @@ export class ToolMarkupParser implements OutputParser {
     this.sink = new TextSink(whitespace);
     // Like llama.cpp, a template that never writes a thinking block gets no reasoning
     // extraction: `<think>` from such a model stays text.
-    if (config.think && options.templateThinks !== false) {
+    if ((config.think || config.splitter) && options.templateThinks !== false) {
       const endsAt = options.toolsEnabled ? [config.tools.section?.open ?? config.tools.call.open] : [];
       if (options.toolsEnabled && config.tools.section?.optional) endsAt.push(config.tools.call.open);
-      this.splitter = new ThinkSplitter(options, { ...config.think, endsAt: [...(config.think.endsAt ?? []), ...endsAt] }, whitespace);
+      if (config.splitter) this.splitter = config.splitter(endsAt);
+      else if (config.think) this.splitter = new ThinkSplitter(options, { ...config.think, endsAt: [...(config.think.endsAt ?? []), ...endsAt] }, whitespace);
     }
   }
 

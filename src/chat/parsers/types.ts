@@ -43,6 +43,7 @@ export const FAMILY_IDS = [
   'nemotron-v2', // <TOOLCALL>[{"name": …, "arguments": {…}}]</TOOLCALL>, <think>
   'granite', // <|tool_call|>[{"name": …, "arguments": {…}}], <think>…</think><response>…</response>
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
+  'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
 ] as const;
 
 export type FamilyId = (typeof FAMILY_IDS)[number];

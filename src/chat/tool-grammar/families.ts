@@ -6,6 +6,7 @@
 import type { FamilyId } from '../parsers/types.js';
 import type { XmlArgumentSyntax } from './arguments.js';
 import { literal } from './gbnf.js';
+import { GEMMA4 } from './gemma4.js';
 import { GLM45 } from './glm.js';
 
 export interface Trigger {
@@ -15,8 +16,8 @@ export interface Trigger {
 }
 
 export interface FamilySyntax {
-  /** JSON arguments (with texts JSON strings may not contain: the closing markup), or XML arguments. */
-  args: { kind: 'json'; excluded: readonly string[] } | { kind: 'xml'; syntax: XmlArgumentSyntax };
+  /** JSON arguments (with texts JSON strings may not contain: the closing markup), XML arguments, or Gemma 4's value encoding. */
+  args: { kind: 'json'; excluded: readonly string[] } | { kind: 'xml'; syntax: XmlArgumentSyntax } | { kind: 'gemma4' };
   /** One call of the named tool. */
   call(name: string, args: string): string;
   /** One or more calls (`parallel`) or exactly one, given the rule of one call. */
@@ -212,6 +213,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return GRANITE;
     case 'apertus':
       return APERTUS;
+    case 'gemma4':
+      return GEMMA4;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':

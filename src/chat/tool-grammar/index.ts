@@ -12,6 +12,7 @@ import type { FamilyId } from '../parsers/types.js';
 import type { ToolDefinition } from '../types.js';
 import { type ArgumentsGrammar, type JsonSchemaGrammar, jsonArguments, xmlArguments } from './arguments.js';
 import { familySyntax, type MistralSyntax, type Trigger } from './families.js';
+import { gemma4Arguments } from './gemma4.js';
 
 export { mistralSyntaxOf, type MistralSyntax, type Trigger } from './families.js';
 export { charClass, jsonStringExcluding, literal, renameRules, textExcluding } from './gbnf.js';
@@ -75,6 +76,8 @@ export async function buildToolCallGrammar(options: ToolCallGrammarOptions): Pro
     let args: ArgumentsGrammar;
     if (syntax.args.kind === 'json') {
       args = await jsonArguments(tool, `${prefix}j-`, jsonSchemaGrammar, syntax.args.excluded);
+    } else if (syntax.args.kind === 'gemma4') {
+      args = gemma4Arguments(tool, `${prefix}g-`);
     } else {
       args = await xmlArguments(tool, prefix, syntax.args.syntax, jsonSchemaGrammar);
     }
