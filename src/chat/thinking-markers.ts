@@ -20,6 +20,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   'kimi-k2': { open: '<think>', close: '</think>', closeWith: '</think>' },
   'minimax-m2': { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
   'nemotron-v2': { open: '<think>', close: '</think>', closeWith: '</think>\n' },
+  'command-r7b': { open: '<|START_THINKING|>', close: '<|END_THINKING|>', closeWith: '<|END_THINKING|>' },
   granite: { open: '<think>', close: '</think>', closeWith: '</think>' },
   gemma4: { open: '<|channel>thought', close: '<channel|>', closeWith: '<channel|>' },
   'seed-oss': { open: '<seed:think>', close: '</seed:think>', closeWith: '</seed:think>\n' },

@@ -240,6 +240,24 @@ const gemma4: Syntax = {
   calls: (calls) => calls.map((c) => `<|tool_call>call:${c.name}${gemma4Value(c.arguments)}<tool_call|>`).join(''),
 };
 
+/**
+ * Cohere Command R7B / Cohere2 MoE: `<|START_THINKING|>…<|END_THINKING|>`, then the answer in
+ * `<|START_RESPONSE|>` (R7B) or `<|START_TEXT|>` (Cohere2 MoE), or the calls as one JSON list in
+ * `<|START_ACTION|>[…]<|END_ACTION|>`, one call per line as the templates write them.
+ */
+const cohereCalls = (calls: Call[]): string =>
+  `<|START_ACTION|>[\n${calls.map((c, i) => `    ${json({ tool_call_id: String(i), tool_name: c.name, parameters: c.arguments })}`).join(',\n')}\n]<|END_ACTION|>`;
+const commandR7b: Syntax = {
+  think: { open: '<|START_THINKING|>', close: '<|END_THINKING|>' },
+  text: (text) => `<|START_RESPONSE|>${text}<|END_RESPONSE|>`,
+  calls: cohereCalls,
+};
+const cohere2Moe: Syntax = {
+  think: { open: '<|START_THINKING|>', close: '<|END_THINKING|>' },
+  text: (text) => `<|START_TEXT|>${text}<|END_TEXT|>`,
+  calls: cohereCalls,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -319,6 +337,9 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   // gemma4: <|tool_call>call:NAME{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   spec('google-gemma-4-31B-it', 'gemma4', gemma4, '<bos>', '<turn|>'),
   spec('google-gemma-4-31B-it-interleaved', 'gemma4', gemma4, '<bos>', '<turn|>'),
+  // command-r7b: <|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}]<|END_ACTION|>, <|START_THINKING|>
+  spec('CohereForAI-c4ai-command-r7b-12-2024-tool_use', 'command-r7b', commandR7b, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
+  spec('Cohere2MoE', 'command-r7b', cohere2Moe, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
 ];
 
 /**

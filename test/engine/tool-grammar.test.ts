@@ -92,6 +92,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax }[] = [
   { family: 'nemotron-v2' },
   { family: 'apertus' },
   { family: 'gemma4' },
+  { family: 'command-r7b' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

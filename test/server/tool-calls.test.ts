@@ -127,6 +127,19 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'command-r7b',
+    template: 'CohereForAI-c4ai-command-r7b-12-2024-tool_use',
+    raw: '<|START_THINKING|>User asks about weather.<|END_THINKING|><|START_ACTION|>[\n    {"tool_call_id": "0", "tool_name": "get_weather", "parameters": {"city": "Paris"}}\n]<|END_ACTION|>',
+    reasoning: 'User asks about weather.',
+  },
+  {
+    family: 'command-r7b (Cohere2 MoE)',
+    template: 'Cohere2MoE',
+    // The generation prompt opens thinking (`<|START_THINKING|>`).
+    raw: 'User asks about weather.<|END_THINKING|><|START_ACTION|>[\n    {"tool_call_id": "0", "tool_name": "get_weather", "parameters": {"city": "Paris"}}\n]<|END_ACTION|>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -202,9 +215,18 @@ const FAMILY_ENDS: Record<string, string> = {
   'NVIDIA-Nemotron-Nano-v2': '<SPECIAL_11>Assistant\n<think>\n',
   'Apertus-8B-Instruct': '<|user_end|><|assistant_start|>',
   'google-gemma-4-31B-it': '<|turn>model\n',
+  'CohereForAI-c4ai-command-r7b-12-2024-tool_use': '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>',
+  Cohere2MoE: '<|CHATBOT_TOKEN|><|START_THINKING|>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
-const FAMILY_MEMORY: Record<string, number> = { 'deepseek-ai-DeepSeek-V3.1': 3, 'moonshotai-Kimi-K2': 4, 'openai-gpt-oss-120b': 3, 'Apertus-8B-Instruct': 3 };
+const FAMILY_MEMORY: Record<string, number> = {
+  'deepseek-ai-DeepSeek-V3.1': 3,
+  'moonshotai-Kimi-K2': 4,
+  'openai-gpt-oss-120b': 3,
+  'Apertus-8B-Instruct': 3,
+  'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 3,
+  Cohere2MoE: 3,
+};
 const INFERENCE_FAMILIES: {
   family: string;
   template: string;

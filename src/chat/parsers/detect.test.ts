@@ -11,9 +11,9 @@ const EXPECTED: Record<string, FamilyId> = {
   'Apriel-1.6-15b-Thinker-fixed': 'generic',
   'Bielik-11B-v3.0-Instruct': 'hermes',
   'ByteDance-Seed-OSS': 'seed-oss',
-  Cohere2MoE: 'generic',
+  Cohere2MoE: 'command-r7b',
   'CohereForAI-c4ai-command-r-plus-tool_use': 'generic',
-  'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 'generic',
+  'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 'command-r7b',
   'GLM-4.6': 'glm45',
   'GLM-4.7-Flash': 'glm45',
   'GigaChat3-10B-A1.8B': 'generic',
@@ -99,6 +99,7 @@ describe('detectFamily', () => {
     const read = (stem: string) => readFileSync(join(dir, `${stem}.jinja`), 'utf8');
     expect(templateThinks(read('Qwen-Qwen3-0.6B'))).toBe(true);
     expect(templateThinks(read('Qwen-Qwen2.5-7B-Instruct'))).toBe(false);
+    expect(templateThinks(read('CohereForAI-c4ai-command-r7b-12-2024-tool_use'))).toBe(true);
   });
 
   it('unknown templates are generic', () => {

@@ -30,6 +30,9 @@ const RULES: readonly Rule[] = [
   { family: 'nemotron-v2', test: (s) => has(s, '<TOOLCALL>[', '</TOOLCALL>') },
   // Swiss AI Apertus: a JSON list of {"name": {…}} calls in <|tools_prefix|>…<|tools_suffix|>.
   { family: 'apertus', test: (s) => has(s, '<|tools_prefix|>', '<|tools_suffix|>') },
+  // Cohere Command R7B and Cohere2 MoE: a JSON list of calls in <|START_ACTION|>…<|END_ACTION|>
+  // (Command R+ writes `Action: ```json` and is not this family).
+  { family: 'command-r7b', test: (s) => has(s, '<|START_ACTION|>', '<|END_ACTION|>') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.
@@ -66,5 +69,5 @@ export function detectFamily(template: string): FamilyId {
 
 /** Whether the template writes thinking blocks (llama.cpp extracts reasoning only then). */
 export function templateThinks(template: string): boolean {
-  return template.includes('<think>') || template.includes('<seed:think>') || template.includes('<|channel>thought');
+  return template.includes('<think>') || template.includes('<seed:think>') || template.includes('<|channel>thought') || template.includes('<|START_THINKING|>');
 }

@@ -5,6 +5,7 @@ import type { ToolDefinition } from '../types.js';
 import type { FamilyId, ParserOptions } from './types.js';
 import { createApertusParser } from './apertus.js';
 import { createGemma4Parser } from './gemma4.js';
+import { createCommandR7bParser } from './command-r7b.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -52,6 +53,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'nemotron-v2': createNemotronV2Parser,
   apertus: createApertusParser,
   gemma4: createGemma4Parser,
+  'command-r7b': createCommandR7bParser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -35,24 +35,26 @@ export function parseJsonCall(body: string): CallParse {
 
 /**
  * A non-empty JSON array of `{"name": …, "arguments": {…}}` calls (Mistral Nemo's
- * `[TOOL_CALLS][…]`, Granite's `<|tool_call|>[…]`, Nemotron Nano v2's `<TOOLCALL>[…]</TOOLCALL>`).
+ * `[TOOL_CALLS][…]`, Granite's `<|tool_call|>[…]`, Nemotron Nano v2's `<TOOLCALL>[…]</TOOLCALL>`;
+ * Cohere's `<|START_ACTION|>[…]` names the tool in `tool_name`: `nameKey`).
  */
-export function parseJsonCallArray(body: string): ParsedCall[] | { error: string } {
+export function parseJsonCallArray(body: string, nameKey = 'name'): ParsedCall[] | { error: string } {
   const parsed = tryParseJson(body.trim());
   if (!parsed) return { error: 'not valid JSON' };
   if (!Array.isArray(parsed.value) || parsed.value.length === 0) return { error: 'not a non-empty JSON array' };
   const calls: ParsedCall[] = [];
   for (const item of parsed.value) {
-    const call = callFromJson(item);
+    const call = callFromJson(item, nameKey);
     if ('error' in call) return call;
     calls.push(call);
   }
   return calls;
 }
 
-function callFromJson(value: unknown): CallParse {
+function callFromJson(value: unknown, nameKey = 'name'): CallParse {
   if (!isPlainObject(value)) return { error: 'not a JSON object' };
-  if (typeof value.name !== 'string' || !value.name) return { error: 'no "name"' };
+  const name = value[nameKey];
+  if (typeof name !== 'string' || !name) return { error: `no "${nameKey}"` };
   let args: unknown = 'arguments' in value ? value.arguments : 'parameters' in value ? value.parameters : {};
   if (typeof args === 'string') {
     const inner = tryParseJson(args);
@@ -60,5 +62,5 @@ function callFromJson(value: unknown): CallParse {
     args = inner.value;
   }
   if (!isPlainObject(args)) return { error: 'arguments are not a JSON object' };
-  return { name: value.name, arguments: JSON.stringify(args) };
+  return { name, arguments: JSON.stringify(args) };
 }

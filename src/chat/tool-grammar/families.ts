@@ -159,6 +159,16 @@ const APERTUS: FamilySyntax = {
   triggers: () => [{ text: '<|tools_prefix|>' }],
 };
 
+// Cohere Command R7B / Cohere2 MoE: `<|START_ACTION|>[` then one call per line, indented as the
+// templates write them, `{"tool_call_id": "0", "tool_name": "NAME", "parameters": {…}}`, then
+// `\n]<|END_ACTION|>`. The id is a small number (the templates count calls from 0).
+const COMMAND_R7B: FamilySyntax = {
+  args: { kind: 'json', excluded: ['<|END_ACTION|>'] },
+  call: (name, args) => `${literal('{"tool_call_id": "')} [0-9]{1,3} ${literal(`", "tool_name": ${JSON.stringify(name)}, "parameters": `)} ${args} ${literal('}')}`,
+  calls: (call, parallel) => `${literal('<|START_ACTION|>[\n    ')} ${repeat(call, call, ',\n    ', parallel)} ${literal('\n]<|END_ACTION|>')}`,
+  triggers: () => [{ text: '<|START_ACTION|>' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -215,6 +225,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return APERTUS;
     case 'gemma4':
       return GEMMA4;
+    case 'command-r7b':
+      return COMMAND_R7B;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
