@@ -14,6 +14,7 @@ import { ContextCreationError, messageOf } from '../errors.js';
 import { planReuse, type Rollback } from '../prefix-reuse.js';
 import { SlotPool, type PooledSlot } from '../slot-pool.js';
 import type { CacheInfo, CacheSpec, ModelInfo, ModelMemory } from '../types.js';
+import { contextTooLarge, estimateContextBytes } from './memory-budget.js';
 import { rollbackOf, sequenceMemory } from './sequence-memory.js';
 
 export interface LoadOptions {
@@ -82,12 +83,24 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   const caches: LlamaCache[] = [];
   for (const spec of options.caches) {
     const gathering = new BatchGathering();
+    const batchSize = Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY);
     let context: LlamaContext;
     try {
+      if (spec.contextSize > 0) {
+        const needed = estimateContextBytes(model, {
+          contextSize: spec.contextSize,
+          sequences: spec.slots,
+          batchSize,
+          ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
+          ...(options.swaFull !== undefined ? { swaFullCache: options.swaFull } : {}),
+        });
+        const tooLarge = contextTooLarge(needed, (await llama.getVramState()).total);
+        if (tooLarge) throw new Error(tooLarge);
+      }
       context = await model.createContext({
         sequences: spec.slots,
         contextSize: spec.contextSize > 0 ? spec.contextSize : { max: model.trainContextSize },
-        batchSize: Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY),
+        batchSize,
         threads: { ideal: threads, min: threads },
         batching: gathering.batchingOptions(),
         ...(options.swaFull !== undefined ? { swaFullCache: options.swaFull } : {}),
