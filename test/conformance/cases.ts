@@ -75,7 +75,7 @@ export interface Syntax {
   /** Wraps reasoning (overrides `think`, e.g. gpt-oss's analysis channel). */
   reasoning?(reasoning: string): string;
   /** The tool calls of one turn, optionally after some reasoning. */
-  calls(calls: Call[], afterReasoning: boolean): string;
+  calls?(calls: Call[], afterReasoning: boolean): string;
   /** False where one generation can hold only one call (gpt-oss stops at `<|call|>`): no two-call case. */
   parallel?: boolean;
 }
@@ -88,6 +88,12 @@ const hermes: Syntax = {
   think: qwenThink,
   calls: (calls) => calls.map((c) => `<tool_call>\n${json({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n'),
 };
+
+/**
+ * SmolLM3 (Unsloth's template, as bundled with llama.cpp): `<think>` reasoning, and no tools in the
+ * template at all, so reasoning-only cases (llama.cpp finds no tool-call syntax).
+ */
+const smolLm3: Syntax = { think: qwenThink };
 
 const qwen3Coder: Syntax = {
   think: qwenThink,
@@ -288,6 +294,7 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('ibm-granite-granite-4.0', 'hermes', hermes, '', '<|end_of_text|>'),
   spec('ibm-granite-granite-4.1', 'hermes', hermes, '', '<|end_of_text|>'),
   spec('Bielik-11B-v3.0-Instruct', 'hermes', hermes, '<s>', '<|im_end|>'),
+  spec('HuggingFaceTB-SmolLM3-3B', 'hermes', smolLm3, '', '<|im_end|>'),
   // qwen3-coder: <tool_call><function=…><parameter=…>
   spec('Qwen3-Coder', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
   spec('Qwen3.5-4B', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
@@ -394,14 +401,13 @@ export function rawCases(spec: TemplateSpec, facts: TemplateFacts): RawCase[] {
   const noThought = (): string => (reasons && facts.thinkingForcedOpen && s.think ? s.think.close.replace(/^\n+/, '') : '');
   const text = (t: string, afterReasoning: boolean): string => (s.text ? s.text(t, afterReasoning) : t);
 
-  const out: RawCase[] = [
-    { case: 'text', raw: noThought() + text(TEXT, false) },
-    { case: 'tool-call', raw: noThought() + s.calls([WEATHER], false) },
-  ];
-  if (s.parallel !== false) out.push({ case: 'two-tool-calls', raw: noThought() + s.calls([WEATHER, TIME], false) });
-  if (reasons) {
-    out.splice(1, 0, { case: 'reasoning-text', raw: thought(REASONING) + text(TEXT, true) });
-    out.push({ case: 'reasoning-tool-call', raw: thought(REASONING) + s.calls([WEATHER], true) });
+  const out: RawCase[] = [{ case: 'text', raw: noThought() + text(TEXT, false) }];
+  if (reasons) out.push({ case: 'reasoning-text', raw: thought(REASONING) + text(TEXT, true) });
+  // A template without tool-call syntax (no `calls`) gets the reasoning-only cases.
+  if (s.calls) {
+    out.push({ case: 'tool-call', raw: noThought() + s.calls([WEATHER], false) });
+    if (s.parallel !== false) out.push({ case: 'two-tool-calls', raw: noThought() + s.calls([WEATHER, TIME], false) });
+    if (reasons) out.push({ case: 'reasoning-tool-call', raw: thought(REASONING) + s.calls([WEATHER], true) });
   }
   return out;
 }

@@ -53,6 +53,13 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'The user wants the weather.',
   },
   {
+    // The bundled template dropped the tools section; the model writes Hermes calls (its upstream template's).
+    family: 'hermes + thinking (SmolLM3)',
+    template: 'HuggingFaceTB-SmolLM3-3B',
+    raw: '<think>\nUser asks about weather.\n</think>\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'qwen3-coder',
     template: 'Qwen3-Coder',
     raw: '<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n</tool_call>',
@@ -202,6 +209,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'Qwen-Qwen2.5-7B-Instruct': '<|im_start|>assistant\n',
   'Qwen-Qwen3-0.6B': '<|im_start|>assistant\n',
   'Qwen3-Coder': '<|im_start|>assistant\n',
+  'HuggingFaceTB-SmolLM3-3B': '<|im_start|>assistant\n',
   'meta-llama-Llama-3.1-8B-Instruct': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'mistralai-Mistral-Nemo-Instruct-2407': 'Paris?[/INST]',
   'GLM-4.6': 'Paris?<|assistant|>',

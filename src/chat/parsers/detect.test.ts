@@ -18,7 +18,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'GLM-4.7-Flash': 'glm45',
   'GigaChat3-10B-A1.8B': 'generic',
   'GigaChat3.1-10B-A1.8B': 'generic',
-  'HuggingFaceTB-SmolLM3-3B': 'generic',
+  'HuggingFaceTB-SmolLM3-3B': 'hermes',
   'Kimi-K2-Instruct': 'kimi-k2',
   'Kimi-K2-Thinking': 'kimi-k2',
   'Kimi-K3': 'generic',

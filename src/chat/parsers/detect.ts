@@ -53,6 +53,9 @@ const RULES: readonly Rule[] = [
     family: 'hermes',
     test: (s) => has(s, '<tool_call>') && !has(s, ']<]minimax[>[') && !has(s, '<tool_calls>[') && !has(s, '<arg_key>'),
   },
+  // SmolLM3: `<think>` reasoning; the bundled (Unsloth) template dropped the tools section, whose
+  // upstream version teaches Hermes' `<tool_call>{json}</tool_call>`.
+  { family: 'hermes', test: (s) => has(s, 'SmolLM', '<think>') },
   // Llama 3.1+ built-in tool calling: <|python_tag|>, or header-style templates that render
   // tool calls as JSON. Functionary (<function=…>, >>>recipient) and Firefunction
   // (functools[…]) use their own syntaxes.
