@@ -264,6 +264,16 @@ const cohere2Moe: Syntax = {
   calls: cohereCalls,
 };
 
+/**
+ * Apriel 1.5 / 1.6: one `<tool_calls>[…]</tool_calls>` JSON list of calls. 1.6 reasons with no
+ * opening tag (its generation prompt ends with `Here are my reasoning steps:\n`) up to
+ * `[BEGIN FINAL RESPONSE]`; 1.5 has no reasoning syntax llama.cpp sees (no reasoning cases).
+ */
+const apriel: Syntax = {
+  think: { open: 'Here are my reasoning steps:\n', close: '\n[BEGIN FINAL RESPONSE]\n' },
+  calls: (calls) => `<tool_calls>${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}</tool_calls>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -347,6 +357,9 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   // command-r7b: <|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}]<|END_ACTION|>, <|START_THINKING|>
   spec('CohereForAI-c4ai-command-r7b-12-2024-tool_use', 'command-r7b', commandR7b, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
   spec('Cohere2MoE', 'command-r7b', cohere2Moe, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
+  // apriel: <tool_calls>[{…}]</tool_calls>; 1.6 reasons up to [BEGIN FINAL RESPONSE]
+  spec('unsloth-Apriel-1.5', 'apriel', apriel, '<s>', '</s>'),
+  spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
 ];
 
 /**

@@ -147,6 +147,14 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'apriel (1.6)',
+    template: 'Apriel-1.6-15b-Thinker-fixed',
+    // The generation prompt opens the reasoning with `Here are my reasoning steps:\n`, which
+    // llama.cpp (and so we) report as the start of the reasoning.
+    raw: 'User asks about weather.\n[BEGIN FINAL RESPONSE]\n<tool_calls>[{"name": "get_weather", "arguments": {"city": "Paris"}}]</tool_calls>',
+    reasoning: 'Here are my reasoning steps:\nUser asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -225,6 +233,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'google-gemma-4-31B-it': '<|turn>model\n',
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>',
   Cohere2MoE: '<|CHATBOT_TOKEN|><|START_THINKING|>',
+  'Apriel-1.6-15b-Thinker-fixed': '<|begin_assistant|>\nHere are my reasoning steps:\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

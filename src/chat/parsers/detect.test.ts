@@ -8,7 +8,7 @@ import type { FamilyId } from './types.js';
 /** Every real template in llama.cpp's models/templates and the family we expect for it. */
 const EXPECTED: Record<string, FamilyId> = {
   'Apertus-8B-Instruct': 'apertus',
-  'Apriel-1.6-15b-Thinker-fixed': 'generic',
+  'Apriel-1.6-15b-Thinker-fixed': 'apriel',
   'Bielik-11B-v3.0-Instruct': 'hermes',
   'ByteDance-Seed-OSS': 'seed-oss',
   Cohere2MoE: 'command-r7b',
@@ -74,7 +74,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'poolside-Laguna-XS-2.1': 'glm45',
   'poolside-Laguna-XS.2': 'glm45',
   'tencent-Hy3': 'generic',
-  'unsloth-Apriel-1.5': 'generic',
+  'unsloth-Apriel-1.5': 'apriel',
   'unsloth-mistral-Devstral-Small-2507': 'mistral',
   'upstage-Solar-Open-100B': 'generic',
 };
@@ -100,6 +100,9 @@ describe('detectFamily', () => {
     expect(templateThinks(read('Qwen-Qwen3-0.6B'))).toBe(true);
     expect(templateThinks(read('Qwen-Qwen2.5-7B-Instruct'))).toBe(false);
     expect(templateThinks(read('CohereForAI-c4ai-command-r7b-12-2024-tool_use'))).toBe(true);
+    // Untagged reasoning opened by the generation prompt; 1.5 only asks for [BEGIN FINAL RESPONSE].
+    expect(templateThinks(read('Apriel-1.6-15b-Thinker-fixed'))).toBe(true);
+    expect(templateThinks(read('unsloth-Apriel-1.5'))).toBe(false);
   });
 
   it('unknown templates are generic', () => {

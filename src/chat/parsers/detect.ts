@@ -33,6 +33,8 @@ const RULES: readonly Rule[] = [
   // Cohere Command R7B and Cohere2 MoE: a JSON list of calls in <|START_ACTION|>…<|END_ACTION|>
   // (Command R+ writes `Action: ```json` and is not this family).
   { family: 'command-r7b', test: (s) => has(s, '<|START_ACTION|>', '<|END_ACTION|>') },
+  // ServiceNow Apriel 1.5 / 1.6: a JSON list of calls in <tool_calls>…</tool_calls>.
+  { family: 'apriel', test: (s) => has(s, '<tool_calls>[', '</tool_calls>') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.
@@ -70,7 +72,17 @@ export function detectFamily(template: string): FamilyId {
   return 'generic';
 }
 
-/** Whether the template writes thinking blocks (llama.cpp extracts reasoning only then). */
+/**
+ * Whether the template writes thinking blocks (llama.cpp extracts reasoning only then).
+ * Apriel 1.6 opens its untagged reasoning in the generation prompt and closes it with
+ * `[BEGIN FINAL RESPONSE]`; Apriel 1.5 only mentions that marker in its system prompt.
+ */
 export function templateThinks(template: string): boolean {
-  return template.includes('<think>') || template.includes('<seed:think>') || template.includes('<|channel>thought') || template.includes('<|START_THINKING|>');
+  return (
+    template.includes('<think>') ||
+    template.includes('<seed:think>') ||
+    template.includes('<|channel>thought') ||
+    template.includes('<|START_THINKING|>') ||
+    (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]'))
+  );
 }

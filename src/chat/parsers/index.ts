@@ -6,6 +6,7 @@ import type { FamilyId, ParserOptions } from './types.js';
 import { createApertusParser } from './apertus.js';
 import { createGemma4Parser } from './gemma4.js';
 import { createCommandR7bParser } from './command-r7b.js';
+import { createAprielParser } from './apriel.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -54,6 +55,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   apertus: createApertusParser,
   gemma4: createGemma4Parser,
   'command-r7b': createCommandR7bParser,
+  apriel: createAprielParser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

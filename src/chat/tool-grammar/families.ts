@@ -151,6 +151,14 @@ const NEMOTRON_V2: FamilySyntax = {
   triggers: () => [{ text: '<TOOLCALL>' }],
 };
 
+// Apriel 1.5 / 1.6: `<tool_calls>[{"name": "NAME", "arguments": {…}}, …]</tool_calls>`.
+const APRIEL: FamilySyntax = {
+  args: { kind: 'json', excluded: ['</tool_calls>'] },
+  call: GRANITE.call,
+  calls: (call, parallel) => `${literal('<tool_calls>[')} ${repeat(call, call, ', ', parallel)} ${literal(']</tool_calls>')}`,
+  triggers: () => [{ text: '<tool_calls>' }],
+};
+
 // Apertus: `<|tools_prefix|>[{"NAME": {…}}, …]<|tools_suffix|>`, each call keyed by the tool's name.
 const APERTUS: FamilySyntax = {
   args: { kind: 'json', excluded: ['<|tools_suffix|>'] },
@@ -227,6 +235,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): Fa
       return GEMMA4;
     case 'command-r7b':
       return COMMAND_R7B;
+    case 'apriel':
+      return APRIEL;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
