@@ -1,5 +1,7 @@
 // The parser registry: one streaming output parser per output syntax (FamilyId).
 
+import { createDerivedParser } from '../derived/parser.js';
+import type { DerivedSyntax } from '../derived/syntax.js';
 import type { OutputParser } from '../output-parser.js';
 import type { ToolDefinition } from '../types.js';
 import type { FamilyId, ParserOptions } from './types.js';
@@ -30,9 +32,10 @@ import { createMistralParser } from './mistral.js';
  *   for a known tool name;
  * - `templateThinks` (`templateThinks(source)` from detect.ts): false turns reasoning
  *   extraction off for templates without a thinking block, as llama.cpp does (the families
- *   in this folder built on ToolMarkupParser honour it).
+ *   in this folder built on ToolMarkupParser honour it);
+ * - `derived`: the markup inferred from the template (family `derived`; without it, generic).
  */
-export type CreateParserOptions = ParserOptions & TemplateHints & { tools?: readonly ToolDefinition[] };
+export type CreateParserOptions = ParserOptions & TemplateHints & { tools?: readonly ToolDefinition[]; derived?: DerivedSyntax };
 
 /**
  * The fallback for templates we do not recognise: `<think>` splitting, and Hermes-style
@@ -62,6 +65,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'deepseek-r1': createDeepseekR1Parser,
   'deepseek-v3.1': createDeepseekV31Parser,
   'gpt-oss': createGptOssParser,
+  derived: (options) => (options.derived ? createDerivedParser(options.derived, options) : createGenericParser(options)),
 };
 
 /** Families with a dedicated parser (the rest fall back to `generic`). */

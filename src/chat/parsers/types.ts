@@ -46,6 +46,7 @@ export const FAMILY_IDS = [
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer
+  'derived', // inferred from the template's own renderings at load (src/chat/derived/): markers are per model
 ] as const;
 
 export type FamilyId = (typeof FAMILY_IDS)[number];

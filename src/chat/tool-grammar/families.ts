@@ -3,6 +3,8 @@
 // gets the tool name and the rule name of its arguments and returns the sequence of one call;
 // `calls(call)` gets the rule name matching one call of any tool and returns one or more.
 
+import { derivedFamilySyntax } from '../derived/grammar.js';
+import type { DerivedSyntax } from '../derived/syntax.js';
 import type { FamilyId } from '../parsers/types.js';
 import type { XmlArgumentSyntax } from './arguments.js';
 import { literal } from './gbnf.js';
@@ -212,8 +214,12 @@ const GPT_OSS: FamilySyntax = {
   triggers: () => [{ text: '<|channel|>commentary to=' }],
 };
 
-export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax): FamilySyntax {
+/** `derived`: the markup inferred from the template (required for that family). */
+export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, derived?: DerivedSyntax): FamilySyntax {
   switch (family) {
+    case 'derived':
+      if (!derived?.tools) throw new Error('the derived family needs the inferred tool-call syntax');
+      return derivedFamilySyntax(derived);
     case 'generic':
     case 'hermes':
       return HERMES;

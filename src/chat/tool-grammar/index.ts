@@ -8,6 +8,7 @@
 // into tool calls: the markup below follows those parsers, and test/engine/tool-grammar.test.ts
 // generates under each grammar and parses the result.
 
+import type { DerivedSyntax } from '../derived/syntax.js';
 import type { FamilyId } from '../parsers/types.js';
 import type { ToolDefinition } from '../types.js';
 import { type ArgumentsGrammar, type JsonSchemaGrammar, jsonArguments, xmlArguments } from './arguments.js';
@@ -53,13 +54,17 @@ export interface ToolCallGrammarOptions {
   jsonSchemaGrammar: JsonSchemaGrammar;
   /** Mistral only: the template's call syntax (`mistralSyntaxOf(template)`); default 'args'. */
   mistralSyntax?: MistralSyntax;
+  /** Family `derived`: the markup inferred from the template. */
+  derived?: DerivedSyntax;
 }
 
 /** The grammar of the family's tool calls, or undefined when no tool can be called. */
 export async function buildToolCallGrammar(options: ToolCallGrammarOptions): Promise<ToolCallGrammar | undefined> {
   const tools = options.only === undefined ? options.tools : options.tools.filter((tool) => tool.name === options.only);
   if (tools.length === 0) return undefined;
-  const syntax = familySyntax(options.family, options.mistralSyntax ?? 'args');
+  // A derived syntax may have found reasoning but no tool-call markup: then nothing to constrain.
+  if (options.family === 'derived' && !options.derived?.tools) return undefined;
+  const syntax = familySyntax(options.family, options.mistralSyntax ?? 'args', options.derived);
   const rules: string[] = [];
   const alternatives: string[] = [];
   const unconstrained: string[] = [];

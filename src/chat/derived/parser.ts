@@ -1,0 +1,130 @@
+// The streaming parser for a DerivedSyntax: ToolMarkupParser (thinking split, calls found by
+// their markers) with the inferred markers, and a call body parsed with the shared argument
+// helpers: JSON arguments (json-arguments.ts), tagged values typed from the tool schema as
+// llama.cpp's autoparser does (xml-arguments.ts: a value stays a string where the schema
+// allows strings). Markers match with any whitespace around and between their parts.
+
+import type { OutputParser } from '../output-parser.js';
+import { isPlainObject, parseJsonArguments, tryParseJson } from '../parsers/json-arguments.js';
+import { scanJsonValue } from '../parsers/json-scan.js';
+import { createThinkParser, type ThinkTags } from '../parsers/think.js';
+import { type CallParse, type ParsedCall, ToolMarkupParser, type ToolSyntax } from '../parsers/tool-markup.js';
+import { buildArguments, type XmlArgsParserOptions } from '../parsers/xml-arguments.js';
+import type { ToolDefinition } from '../types.js';
+import type { DerivedJsonCall, DerivedNamedCall, DerivedSyntax, DerivedTools } from './syntax.js';
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A regex source for rendered markup: its parts in order, any whitespace around and between them; digits as any number when `counts`. */
+export function markupPattern(text: string, counts = false): string {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  return parts
+    .map((part) =>
+      counts
+        ? part
+            .split(/[0-9]+/)
+            .map(escape)
+            .join('[0-9]+')
+        : escape(part),
+    )
+    .join('\\s*');
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (!isPlainObject(at)) return undefined;
+    at = at[key];
+  }
+  return at;
+}
+
+/** One call object by the inferred paths; arguments given as a JSON string are accepted too. */
+function callFromObject(value: unknown, body: DerivedJsonCall): CallParse {
+  const name = valueAt(value, body.namePath);
+  if (typeof name !== 'string' || !name) return { error: `no name at ${body.namePath.join('.')}` };
+  let args = valueAt(value, body.argsPath);
+  if (typeof args === 'string') args = tryParseJson(args)?.value;
+  if (args === undefined) args = {};
+  if (!isPlainObject(args)) return { error: 'arguments are not a JSON object' };
+  return { name, arguments: JSON.stringify(args) };
+}
+
+function parseJsonBody(text: string, body: DerivedJsonCall): CallParse | ParsedCall[] {
+  const parsed = tryParseJson(text.trim());
+  if (!parsed) return { error: 'not valid JSON' };
+  if (!Array.isArray(parsed.value)) return callFromObject(parsed.value, body);
+  if (parsed.value.length === 0) return { error: 'an empty list of calls' };
+  const calls: ParsedCall[] = [];
+  for (const item of parsed.value) {
+    const call = callFromObject(item, body);
+    if ('error' in call) return call;
+    calls.push(call);
+  }
+  return calls;
+}
+
+/** `NAME` + arguments, then the arguments' closing markup. */
+function namedParser(body: DerivedNamedCall, tools: readonly ToolDefinition[] | undefined): (text: string, closed: boolean) => CallParse {
+  const argsClose = markupPattern(body.argsClose);
+  const closeRest = new RegExp(`^\\s*${argsClose}\\s*$`);
+  const args = body.args;
+  // The name is the shortest text after which the arguments start: a JSON object, a key, or
+  // (no arguments) the end (GLM writes nothing but a newline between name and arguments).
+  const next = args.kind === 'json' ? '\\s*[{]' : `\\s*(?:${markupPattern(args.keyOpen)}|${argsClose ? `${argsClose}\\s*$|` : ''}$)`;
+  const head = new RegExp(`^\\s*${markupPattern(body.namePrefix)}\\s*([^\\n]*?)\\s*${markupPattern(body.nameSuffix, body.nameSuffixCounts)}(?=${next})`);
+  const pair =
+    args.kind === 'tagged' ? new RegExp(`^\\s*${markupPattern(args.keyOpen)}([\\s\\S]*?)${markupPattern(args.keyClose)}([\\s\\S]*?)${markupPattern(args.valueClose)}`) : undefined;
+  return (text, closed) => {
+    const match = head.exec(text);
+    const name = match?.[1]?.trim();
+    if (!match || !name || /[<>\s]/.test(name)) return { error: 'no function name' };
+    let rest = text.slice(match[0].length);
+    // Without the closing markup (output cut off) the call counts only when its arguments are complete.
+    const ends = (): boolean => closeRest.test(rest) || (!closed && !rest.trim());
+    if (args.kind === 'json') {
+      const end = scanJsonValue(rest);
+      if (end < 0) return { error: 'arguments are not valid JSON' };
+      const json = parseJsonArguments(rest.slice(0, end));
+      if ('error' in json) return json;
+      rest = rest.slice(end);
+      return ends() ? { name, arguments: json.json } : { error: 'unexpected text in tool call' };
+    }
+    const pairs: Array<[string, string]> = [];
+    for (let found = pair!.exec(rest); found; found = pair!.exec(rest)) {
+      let value = found[2]!;
+      // The template writes `>\n` VALUE `\n</parameter>`: those newlines are markup.
+      if (args.keyClose.endsWith('\n') && value.startsWith('\n')) value = value.slice(1);
+      if (args.valueClose.startsWith('\n') && value.endsWith('\n')) value = value.slice(0, -1);
+      pairs.push([found[1]!.trim(), value]);
+      rest = rest.slice(found[0].length);
+    }
+    return ends() ? { name, arguments: buildArguments(tools, name, pairs, 'string') } : { error: 'unexpected text in tool call' };
+  };
+}
+
+export function derivedToolSyntax(tools: DerivedTools, toolDefinitions: readonly ToolDefinition[] | undefined): ToolSyntax {
+  const body = tools.body;
+  const parse = body.kind === 'json' ? (text: string) => parseJsonBody(text, body) : namedParser(body, toolDefinitions);
+  return {
+    ...(tools.section ? { section: { open: tools.section.open, close: tools.section.close } } : {}),
+    call: { open: tools.call.open, close: tools.call.close, ...(tools.call.close === '' ? { jsonBody: true } : {}) },
+    parse,
+  };
+}
+
+export function thinkTagsOf(syntax: DerivedSyntax): ThinkTags | undefined {
+  const reasoning = syntax.reasoning;
+  return reasoning ? { open: reasoning.open, close: reasoning.close, afterOpen: reasoning.afterOpen, afterClose: reasoning.afterClose } : undefined;
+}
+
+/** The streaming parser for the inferred markup. */
+export function createDerivedParser(syntax: DerivedSyntax, options: XmlArgsParserOptions): OutputParser {
+  const think = thinkTagsOf(syntax);
+  if (!syntax.tools) return createThinkParser(think ? options : { ...options, reasoningFormat: 'none' }, think);
+  // The inference found a thinking block (or none): that decides, not the template's spelling of `<think>`.
+  return new ToolMarkupParser(
+    { ...options, templateThinks: think !== undefined },
+    { family: 'derived', think: think ?? false, tools: derivedToolSyntax(syntax.tools, options.tools) },
+  );
+}
