@@ -19,6 +19,7 @@ import { modelsRoutes } from '../api/models.js';
 import { errorHandlerFor } from '../http/fastify-errors.js';
 import { Metrics } from '../http/metrics.js';
 import { checkApiKey, isLoopbackHost, hostAllowed } from '../http/security.js';
+import { installRequestLog } from '../http/request-log.js';
 import { registerSlots } from '../http/slots.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
@@ -74,7 +75,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
     // Keep-alive clients must not hold shutdown open.
     forceCloseConnections: 'idle',
+    // Logged by installRequestLog instead, with secrets taken out of the URL.
+    disableRequestLogging: true,
   });
+  installRequestLog(app, [options.apiKey]);
+
+  // Each API answers in its own envelope, also for errors raised outside its plugin (404s, and a
+  // refused key or Host on /metrics, /slots, /props). Set first: a Fastify route keeps the error
+  // handler in place when it was declared, and the routes below fell back to Fastify's own shape.
+  app.setErrorHandler(errorHandlerFor((error, url) => (isAnthropicPath(url) ? toAnthropicError(error) : toOpenAIError(error)), 'request failed'));
 
   const guardHost = isLoopbackHost(options.host);
   app.addHook('onRequest', async (request) => {
@@ -139,8 +148,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(async (request) => {
     throw new ApiError('not_found', `Not found: ${request.method} ${request.url.split('?')[0]}`);
   });
-  // Each API answers in its own envelope, also for errors raised outside its plugin (404s).
-  app.setErrorHandler(errorHandlerFor((error, url) => (isAnthropicPath(url) ? toAnthropicError(error) : toOpenAIError(error)), 'request failed'));
   return app;
 }
 
