@@ -31,7 +31,7 @@ export class DebugTraces {
     readonly dir: string,
     secrets: readonly (string | undefined)[] = [],
   ) {
-    this.secrets = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4);
+    this.secrets = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4).flatMap(spellings);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
@@ -137,4 +137,15 @@ export class RequestTrace implements GenerationTrace {
 function timestamp(date: Date): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/**
+ * The ways a secret can appear in what a trace writes: as is, inside a JSON string (a key with
+ * `"` or `\` is escaped there, and the raw form was not found: issue 15), inside a JSON string
+ * inside a JSON string, and percent-encoded in a URL. Longest first, so one is not cut by another.
+ */
+function spellings(secret: string): string[] {
+  const json = (text: string) => JSON.stringify(text).slice(1, -1);
+  const forms = new Set([secret, json(secret), json(json(secret)), encodeURIComponent(secret), json(encodeURIComponent(secret))]);
+  return [...forms].sort((a, b) => b.length - a.length);
 }

@@ -170,3 +170,30 @@ describe('--debug snapshots', () => {
     expect(prompt).not.toContain(png);
   });
 });
+
+// A key holding `"` or `\` is written JSON-escaped in 1-request.json and 4-response.json; the
+// scrubber looked for the raw form only (issue 15).
+describe('--debug with a key that JSON escapes', () => {
+  const key = 'sk-"quoted"\\slash-key';
+  let server: RunningServer;
+  let logs: string;
+
+  beforeAll(async () => {
+    logs = join(mkdtempSync(join(tmpdir(), 'debug-escaped-')), 'logs');
+    server = await startTestServer({ mock: true, apiKey: key, debug: true, debugDir: logs });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('writes no spelling of it', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `my key is ${key}, in a URL ${encodeURIComponent(key)}` }] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const written = readdirSync(logs).flatMap((folder) => readdirSync(join(logs, folder)).map((file) => readFileSync(join(logs, folder, file), 'utf8')));
+    expect(written.length).toBeGreaterThanOrEqual(4);
+    for (const text of written) {
+      for (const spelling of [key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key), 'quoted']) expect(text).not.toContain(spelling);
+    }
+  });
+});
