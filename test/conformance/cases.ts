@@ -274,6 +274,11 @@ const apriel: Syntax = {
   calls: (calls) => `<tool_calls>${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}</tool_calls>`,
 };
 
+/** MiniMax-M1: `<tool_calls>` with one JSON call per line, as the template renders them. */
+const minimaxM1: Syntax = {
+  calls: (calls) => `<tool_calls>\n${calls.map((c) => `${json({ name: c.name, arguments: c.arguments })}\n`).join('')}</tool_calls>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -360,6 +365,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   // apriel: <tool_calls>[{…}]</tool_calls>; 1.6 reasons up to [BEGIN FINAL RESPONSE]
   spec('unsloth-Apriel-1.5', 'apriel', apriel, '<s>', '</s>'),
   spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
+  // minimax-m1: <tool_calls>\n{…}\n{…}\n</tool_calls>
+  spec('MiniMax-M1', 'minimax-m1', minimaxM1, '', '<end_of_sentence>'),
 ];
 
 /**
@@ -378,6 +385,9 @@ export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>
       "llama.cpp finds no tool-call syntax in this template (it never renders an assistant's tool_calls; its system prompt asks for <|tool_call|> and a JSON list) and returns the call markup as content",
     'two-tool-calls': 'same as tool-call',
     'reasoning-tool-call': 'same as tool-call',
+  },
+  'MiniMax-M1': {
+    'two-tool-calls': 'llama.cpp\'s autoparser infers "," as the separator between calls in <tool_calls> and rejects the newline the template writes between them',
   },
   'MiniMax-M2': {
     'two-tool-calls': 'llama.cpp\'s autoparser infers ", " as the separator between <invoke> blocks and rejects the newline the template writes',

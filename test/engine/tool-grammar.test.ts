@@ -101,6 +101,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'command-r7b' },
   // Seed 5 writes invalid UTF-8 into a city name (see parallelSeed).
   { family: 'apriel', parallelSeed: 6 },
+  { family: 'minimax-m1' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

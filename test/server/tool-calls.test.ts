@@ -155,6 +155,11 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'Here are my reasoning steps:\nUser asks about weather.',
   },
   {
+    family: 'minimax-m1',
+    template: 'MiniMax-M1',
+    raw: '<tool_calls>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_calls>',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -234,6 +239,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>',
   Cohere2MoE: '<|CHATBOT_TOKEN|><|START_THINKING|>',
   'Apriel-1.6-15b-Thinker-fixed': '<|begin_assistant|>\nHere are my reasoning steps:\n',
+  'MiniMax-M1': '<beginning_of_sentence>ai name=assistant\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

@@ -26,7 +26,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'LFM2.5-8B-A1B': 'generic',
   'LFM2.5-Instruct': 'generic',
   'MiMo-VL': 'hermes',
-  'MiniMax-M1': 'generic',
+  'MiniMax-M1': 'minimax-m1',
   'MiniMax-M2': 'minimax-m2',
   'MiniMax-M3': 'generic',
   'Mistral-Small-3.2-24B-Instruct-2506': 'mistral',

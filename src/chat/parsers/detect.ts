@@ -35,6 +35,8 @@ const RULES: readonly Rule[] = [
   { family: 'command-r7b', test: (s) => has(s, '<|START_ACTION|>', '<|END_ACTION|>') },
   // ServiceNow Apriel 1.5 / 1.6: a JSON list of calls in <tool_calls>…</tool_calls>.
   { family: 'apriel', test: (s) => has(s, '<tool_calls>[', '</tool_calls>') },
+  // MiniMax-M1: JSON calls one per line in <tool_calls>…</tool_calls> (after Apriel's `<tool_calls>[`).
+  { family: 'minimax-m1', test: (s) => has(s, '<tool_calls>', '</tool_calls>') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.

@@ -13,6 +13,7 @@ import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
 import { createKimiK2Parser } from './kimi-k2.js';
+import { createMinimaxM1Parser } from './minimax-m1.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
@@ -59,6 +60,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   gemma4: createGemma4Parser,
   'command-r7b': createCommandR7bParser,
   apriel: createAprielParser,
+  'minimax-m1': createMinimaxM1Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -43,6 +43,7 @@ export const FAMILY_IDS = [
   'nemotron-v2', // <TOOLCALL>[{"name": …, "arguments": {…}}]</TOOLCALL>, <think>
   'granite', // <|tool_call|>[{"name": …, "arguments": {…}}], <think>…</think><response>…</response>
   'apriel', // <tool_calls>[{"name": …, "arguments": {…}}]</tool_calls>; 1.6: reasoning … [BEGIN FINAL RESPONSE]
+  'minimax-m1', // <tool_calls>\n{"name": …, "arguments": {…}}\n…</tool_calls>
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer

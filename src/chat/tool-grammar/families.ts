@@ -161,6 +161,14 @@ const APRIEL: FamilySyntax = {
   triggers: () => [{ text: '<tool_calls>' }],
 };
 
+// MiniMax-M1: `<tool_calls>\n{"name": "NAME", "arguments": {…}}\n…</tool_calls>`, one call per line.
+const MINIMAX_M1: FamilySyntax = {
+  args: { kind: 'json', excluded: ['</tool_calls>'] },
+  call: GRANITE.call,
+  calls: (call, parallel) => `${literal('<tool_calls>\n')} ${repeat(call, call, '\n', parallel)} ${literal('\n</tool_calls>')}`,
+  triggers: () => [{ text: '<tool_calls>' }],
+};
+
 // Apertus: `<|tools_prefix|>[{"NAME": {…}}, …]<|tools_suffix|>`, each call keyed by the tool's name.
 const APERTUS: FamilySyntax = {
   args: { kind: 'json', excluded: ['<|tools_suffix|>'] },
@@ -243,6 +251,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return COMMAND_R7B;
     case 'apriel':
       return APRIEL;
+    case 'minimax-m1':
+      return MINIMAX_M1;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
