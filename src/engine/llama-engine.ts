@@ -74,6 +74,7 @@ export class LlamaEngine implements Engine {
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
     // At least one token must be generated after the prompt.
     if (prompt.length + 1 > cache.contextSize) throw new ContextOverflowError(prompt.length, cache.contextSize);
+    checkLogitBias(request.sampling.logitBias, vocabularySize(this.model));
 
     const grammar = request.constraint === undefined ? undefined : await createGrammar(this.llama, request.constraint);
     // The slot keeps what its memory can really return to (prefix-reuse.ts), never the prompt's
@@ -124,5 +125,20 @@ export class LlamaEngine implements Engine {
     const bos = this.model.tokens.bos;
     if (this.model.tokens.shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
     return tokens;
+  }
+}
+
+/** Tokens in the model's vocabulary, from its GGUF metadata (node-llama-cpp has no accessor for it). */
+function vocabularySize(model: LlamaModel): number {
+  const tokens = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: unknown } } }).tokenizer?.ggml?.tokens;
+  return Array.isArray(tokens) ? tokens.length : 0;
+}
+
+/** A logit bias must name tokens the model has: llama.cpp's logit-bias sampler indexes the logits by id unchecked. */
+function checkLogitBias(bias: Readonly<Record<number, number>> | undefined, size: number): void {
+  for (const token of Object.keys(bias ?? {}).map(Number)) {
+    if (!Number.isSafeInteger(token) || token >= size) {
+      throw new ApiError('invalid_request', `logit_bias: token ${token} is not in the model's vocabulary (${size} tokens)`, { param: 'logit_bias' });
+    }
   }
 }

@@ -19,6 +19,8 @@ export interface ResolvedSampling {
   minP: number;
   seed?: number;
   penalty?: { repeat: number; presence: number; frequency: number; lastN: number };
+  /** Token id → logit bias; absent when the request gave none. */
+  logitBias?: Readonly<Record<number, number>>;
 }
 
 export function resolveSampling(options: SamplingOptions, defaults: Partial<SamplingOptions> = {}): ResolvedSampling {
@@ -30,6 +32,7 @@ export function resolveSampling(options: SamplingOptions, defaults: Partial<Samp
     minP: merged.minP ?? DEFAULT_SAMPLING.minP,
   };
   if (merged.seed !== undefined) resolved.seed = merged.seed;
+  if (merged.logitBias !== undefined && Object.keys(merged.logitBias).length > 0) resolved.logitBias = merged.logitBias;
   const repeat = merged.repeatPenalty ?? 1;
   const presence = merged.presencePenalty ?? 0;
   const frequency = merged.frequencyPenalty ?? 0;

@@ -16,6 +16,8 @@ export interface SamplingOptions {
   presencePenalty?: number;
   frequencyPenalty?: number;
   repeatPenalty?: number;
+  /** Token id → value added to its logit before sampling (OpenAI's `logit_bias`; -100 all but bans a token). */
+  logitBias?: Readonly<Record<number, number>>;
 }
 
 /** Why the engine stopped generating. */

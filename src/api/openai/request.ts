@@ -166,5 +166,6 @@ function convertSampling(body: ChatCompletionBody): SamplingOptions {
   if (body.presence_penalty != null) sampling.presencePenalty = body.presence_penalty;
   if (body.frequency_penalty != null) sampling.frequencyPenalty = body.frequency_penalty;
   if (body.repeat_penalty != null) sampling.repeatPenalty = body.repeat_penalty;
+  if (body.logit_bias != null) sampling.logitBias = Object.fromEntries(Object.entries(body.logit_bias).map(([token, bias]) => [Number(token), bias]));
   return sampling;
 }

@@ -103,6 +103,8 @@ export const ChatCompletionBodySchema = z.looseObject({
   repeat_penalty: z.number().min(0).nullish(),
   n: z.number().int().nullish(),
   logprobs: z.boolean().nullish(),
+  // Token id (as a JSON object key) → bias added to its logit, as OpenAI and llama-server take it.
+  logit_bias: z.record(z.string().regex(/^\d+$/, 'keys must be token ids'), z.number().min(-100).max(100)).nullish(),
   chat_template_kwargs: JsonObject.nullish(),
 });
 

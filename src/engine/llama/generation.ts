@@ -1,7 +1,7 @@
 // One request's run on one slot: prefill, then sampling through the phases of phases.ts until
 // done. Yields the request's text and its `done` event (the engine has sent `accepted`).
 
-import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp';
+import { LlamaGrammarEvaluationState, TokenBias, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp';
 import type { Logger } from '../../log.js';
 import { GeneratedOutput } from '../generated-output.js';
 import { lastTokens, resolveSampling, type ResolvedSampling } from '../sampling.js';
@@ -56,6 +56,7 @@ export class Generation {
   private readonly logger: Logger;
   private readonly checkpointAt: readonly number[];
   private readonly sampling: ResolvedSampling;
+  private readonly tokenBias: TokenBias | undefined;
   private readonly maxTokens: number;
   private readonly output: GeneratedOutput<Token>;
   /** Set while sampling under the grammar (a forced grammar: from the start). */
@@ -71,6 +72,7 @@ export class Generation {
     const room = this.cache.contextSize - this.prompt.length;
     this.maxTokens = Math.min(this.request.maxTokens ?? room, room);
     this.sampling = resolveSampling(this.request.sampling);
+    this.tokenBias = this.sampling.logitBias && tokenBiasOf(this.model, this.sampling.logitBias);
     const detokenize = (tokens: readonly number[], last: readonly number[]) => this.model.detokenize(tokens as Token[], true, last as Token[]);
     this.output = new GeneratedOutput<Token>(this.request, detokenize);
     const forced = this.grammar !== undefined && this.request.constraint?.type !== 'lazy_gbnf';
@@ -252,6 +254,7 @@ export class Generation {
       minP: sampling.minP,
       ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
       ...(this.grammarState ? { grammarEvaluationState: this.grammarState } : {}),
+      ...(this.tokenBias ? { tokenBias: this.tokenBias } : {}),
       ...(sampling.penalty
         ? {
             repeatPenalty: {
@@ -283,4 +286,11 @@ export class Generation {
       'completion finished',
     );
   }
+}
+
+/** OpenAI's logit_bias as node-llama-cpp applies it: the value added to the token's logit, as llama-server does. */
+function tokenBiasOf(model: LlamaModel, bias: Readonly<Record<number, number>>): TokenBias {
+  const tokenBias = new TokenBias(model.tokenizer);
+  for (const [token, value] of Object.entries(bias)) tokenBias.set(Number(token) as Token, { logit: value });
+  return tokenBias;
 }
