@@ -279,6 +279,19 @@ const minimaxM1: Syntax = {
   calls: (calls) => `<tool_calls>\n${calls.map((c) => `${json({ name: c.name, arguments: c.arguments })}\n`).join('')}</tool_calls>`,
 };
 
+/**
+ * Upstage Solar Open: messages with headers after the prompt's `<|begin|>assistant`; the call id
+ * is 10 random [a-z0-9] characters, as the template's instructions ask.
+ */
+const solarOpen: Syntax = {
+  think: { open: '<|think|>', close: '<|end|><|begin|>assistant' },
+  text: (text) => `<|content|>${text}`,
+  calls: (calls) =>
+    `<|tool_calls|>${calls
+      .map((c, i) => `<|tool_call:begin|>${['a1b2c3d4e5', 'f6g7h8i9j0'][i]}<|tool_call:name|>${c.name}<|tool_call:args|>${json(c.arguments)}<|tool_call:end|>`)
+      .join('')}<|calls|>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -367,6 +380,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
   // minimax-m1: <tool_calls>\n{…}\n{…}\n</tool_calls>
   spec('MiniMax-M1', 'minimax-m1', minimaxM1, '', '<end_of_sentence>'),
+  // solar-open: <|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>
+  spec('upstage-Solar-Open-100B', 'solar-open', solarOpen, '', '<|endoftext|>'),
 ];
 
 /**
@@ -388,6 +403,12 @@ export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>
   },
   'MiniMax-M1': {
     'two-tool-calls': 'llama.cpp\'s autoparser infers "," as the separator between calls in <tool_calls> and rejects the newline the template writes between them',
+  },
+  'upstage-Solar-Open-100B': {
+    text: "with tools offered, llama.cpp's autoparser keeps the <|content|> message header in the content (it unwraps it only without tools)",
+    'tool-call':
+      "llama.cpp's autoparser took its probe's call id into the function-name prefix ('call00001<|tool_call:name|>'), so it accepts no other id; the 10 random characters the template asks for fail to parse",
+    'two-tool-calls': 'same as tool-call',
   },
   'MiniMax-M2': {
     'two-tool-calls': 'llama.cpp\'s autoparser infers ", " as the separator between <invoke> blocks and rejects the newline the template writes',

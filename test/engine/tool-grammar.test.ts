@@ -102,6 +102,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   // Seed 5 writes invalid UTF-8 into a city name (see parallelSeed).
   { family: 'apriel', parallelSeed: 6 },
   { family: 'minimax-m1' },
+  { family: 'solar-open' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

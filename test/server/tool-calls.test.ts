@@ -160,6 +160,13 @@ const FAMILIES: FamilyCase[] = [
     raw: '<tool_calls>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_calls>',
   },
   {
+    family: 'solar-open',
+    template: 'upstage-Solar-Open-100B',
+    // The generation prompt ends with `<|begin|>assistant`: reasoning and calls are messages of their own.
+    raw: '<|think|>User asks about weather.<|end|><|begin|>assistant<|tool_calls|><|tool_call:begin|>a1b2c3d4e5<|tool_call:name|>get_weather<|tool_call:args|>{"city": "Paris"}<|tool_call:end|><|calls|>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -240,6 +247,7 @@ const FAMILY_ENDS: Record<string, string> = {
   Cohere2MoE: '<|CHATBOT_TOKEN|><|START_THINKING|>',
   'Apriel-1.6-15b-Thinker-fixed': '<|begin_assistant|>\nHere are my reasoning steps:\n',
   'MiniMax-M1': '<beginning_of_sentence>ai name=assistant\n',
+  'upstage-Solar-Open-100B': '<|end|><|begin|>assistant',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {
@@ -249,6 +257,7 @@ const FAMILY_MEMORY: Record<string, number> = {
   'Apertus-8B-Instruct': 3,
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 3,
   Cohere2MoE: 3,
+  'upstage-Solar-Open-100B': 4,
 };
 const INFERENCE_FAMILIES: {
   family: string;

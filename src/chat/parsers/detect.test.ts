@@ -76,7 +76,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'tencent-Hy3': 'generic',
   'unsloth-Apriel-1.5': 'apriel',
   'unsloth-mistral-Devstral-Small-2507': 'mistral',
-  'upstage-Solar-Open-100B': 'generic',
+  'upstage-Solar-Open-100B': 'solar-open',
 };
 
 const dir = join(llamaCppSource(), 'models', 'templates');
@@ -103,6 +103,7 @@ describe('detectFamily', () => {
     // Untagged reasoning opened by the generation prompt; 1.5 only asks for [BEGIN FINAL RESPONSE].
     expect(templateThinks(read('Apriel-1.6-15b-Thinker-fixed'))).toBe(true);
     expect(templateThinks(read('unsloth-Apriel-1.5'))).toBe(false);
+    expect(templateThinks(read('upstage-Solar-Open-100B'))).toBe(true);
   });
 
   it('unknown templates are generic', () => {

@@ -37,6 +37,8 @@ const RULES: readonly Rule[] = [
   { family: 'apriel', test: (s) => has(s, '<tool_calls>[', '</tool_calls>') },
   // MiniMax-M1: JSON calls one per line in <tool_calls>…</tool_calls> (after Apriel's `<tool_calls>[`).
   { family: 'minimax-m1', test: (s) => has(s, '<tool_calls>', '</tool_calls>') },
+  // Upstage Solar Open: <|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{json} in <|begin|>assistant messages.
+  { family: 'solar-open', test: (s) => has(s, '<|tool_call:begin|>', '<|tool_call:args|>', '<|begin|>assistant') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.
@@ -80,11 +82,13 @@ export function detectFamily(template: string): FamilyId {
  * `[BEGIN FINAL RESPONSE]`; Apriel 1.5 only mentions that marker in its system prompt.
  */
 export function templateThinks(template: string): boolean {
+  // Solar Open's reasoning is a message of its own, `<|begin|>assistant<|think|>…<|end|>`.
   return (
     template.includes('<think>') ||
     template.includes('<seed:think>') ||
     template.includes('<|channel>thought') ||
     template.includes('<|START_THINKING|>') ||
-    (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]'))
+    (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]')) ||
+    template.includes('<|begin|>assistant<|think|>')
   );
 }

@@ -18,6 +18,7 @@ import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
 import { createSeedOssParser } from './seed-oss.js';
+import { createSolarOpenParser } from './solar-open.js';
 import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 // ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
 import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
@@ -61,6 +62,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'command-r7b': createCommandR7bParser,
   apriel: createAprielParser,
   'minimax-m1': createMinimaxM1Parser,
+  'solar-open': createSolarOpenParser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -48,6 +48,7 @@ export const FAMILY_IDS = [
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer
   'derived', // inferred from the template's own renderings at load (src/chat/derived/): markers are per model
+  'solar-open', // <|think|>…<|end|><|begin|>assistant<|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>
 ] as const;
 
 export type FamilyId = (typeof FAMILY_IDS)[number];

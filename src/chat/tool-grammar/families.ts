@@ -187,6 +187,16 @@ const COMMAND_R7B: FamilySyntax = {
   triggers: () => [{ text: '<|START_ACTION|>' }],
 };
 
+// Solar Open: `<|tool_calls|>` then per call `<|tool_call:begin|>ID<|tool_call:name|>NAME<|tool_call:args|>{…}<|tool_call:end|>`
+// (ID: 10 characters [a-z0-9], as the template asks), then `<|calls|>`, which ends the turn and
+// may be an end-of-generation token (never matched by a grammar literal): optional.
+const SOLAR_OPEN: FamilySyntax = {
+  args: { kind: 'json', excluded: ['<|tool_call:end|>', '<|calls|>'] },
+  call: (name, args) => `${literal('<|tool_call:begin|>')} [a-z0-9]{10} ${literal(`<|tool_call:name|>${name}<|tool_call:args|>`)} ${args} ${literal('<|tool_call:end|>')}`,
+  calls: (call, parallel) => `${literal('<|tool_calls|>')} ${repeat(call, call, '', parallel)} ${literal('<|calls|>')}?`,
+  triggers: () => [{ text: '<|tool_calls|>' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -253,6 +263,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return APRIEL;
     case 'minimax-m1':
       return MINIMAX_M1;
+    case 'solar-open':
+      return SOLAR_OPEN;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
