@@ -13,6 +13,8 @@ import { ToolArgumentChecker } from './tool-arguments.js';
 import { buildToolCallGrammar, literal, mistralSyntaxOf, type ToolCallGrammar } from './tool-grammar/index.js';
 import { createOutputParser, templateThinks } from './parsers/index.js';
 import type { FamilyId } from './parsers/types.js';
+import type { ChatFormat } from './chat-format.js';
+import type { DerivedSyntax } from './derived/syntax.js';
 import type { ChatService, ChatServiceInfo } from './service.js';
 import type { ChatTemplate } from './template.js';
 import type { ChatRequest, GenerationEvent, ToolDefinition } from './types.js';
@@ -23,6 +25,8 @@ export interface ChatPipelineOptions {
   logger: Logger;
   /** Output syntax of the model (detected from its template, or --chat-format). */
   family: FamilyId;
+  /** How the family was chosen, for /props; with family `derived`, its inferred markup. */
+  chatFormat?: ChatFormat;
   /** `auto`: thinking becomes reasoning events; `none`: it stays in the text. */
   reasoningFormat: 'auto' | 'none';
   /** Aborts every running generation (server shutdown). */
@@ -50,6 +54,8 @@ export class ChatPipeline implements ChatService {
   private readonly shutdownSignal: AbortSignal | undefined;
   private readonly router: Router | undefined;
   private readonly family: FamilyId;
+  /** Family `derived`: the markup inferred from the template. */
+  private readonly derived: DerivedSyntax | undefined;
   private readonly reasoningFormat: 'auto' | 'none';
   /** Whether the template knows thinking at all; if not, `<think>` in output is plain text (as llama.cpp). */
   private readonly templateThinks: boolean;
@@ -57,8 +63,10 @@ export class ChatPipeline implements ChatService {
   private readonly toolGrammars = new Map<string, Promise<ToolCallGrammar | undefined>>();
 
   constructor(options: ChatPipelineOptions) {
-    this.templateThinks = templateThinks(options.template.source);
     this.family = options.family;
+    this.derived = options.family === 'derived' ? options.chatFormat?.derived : undefined;
+    // A derived syntax knows whether the template thinks (its tags need not be `<think>`).
+    this.templateThinks = this.derived ? this.derived.reasoning !== undefined : templateThinks(options.template.source);
     this.reasoningFormat = options.reasoningFormat;
     this.engine = options.engine;
     this.template = options.template;
@@ -69,6 +77,7 @@ export class ChatPipeline implements ChatService {
       modelName: options.engine.info.name,
       loadedAt: Math.floor(Date.now() / 1000),
       slotContextSize: options.engine.info.slotContextSize,
+      ...(options.chatFormat ? { chatFormat: options.chatFormat } : {}),
     };
   }
 
@@ -135,6 +144,7 @@ export class ChatPipeline implements ChatService {
       prompt,
       ...(request.tools ? { tools: request.tools } : {}),
       templateThinks: this.templateThinks,
+      ...(this.derived ? { derived: this.derived } : {}),
       newToolCallId,
       warn: (message, details) => {
         this.logger.warn({ requestId: request.id, family: this.family, ...details }, message);
@@ -142,7 +152,7 @@ export class ChatPipeline implements ChatService {
       },
     });
     request.trace?.prompt(prompt, { family: this.family, tools: request.tools?.length ?? 0, toolChoice: request.toolChoice?.type ?? 'auto' });
-    const thinking = thinkingMarkers(this.family, prompt, this.templateThinks);
+    const thinking = thinkingMarkers(this.family, prompt, this.templateThinks, this.derived);
     const constraint = await this.constraintFor(request, thinking);
     if (constraint) request.trace?.promptDetails({ constraint: constraint.type });
     const route = this.route(request);
@@ -257,6 +267,7 @@ export class ChatPipeline implements ChatService {
         parallel,
         jsonSchemaGrammar: (schema) => this.engine.jsonSchemaGrammar(schema),
         mistralSyntax: mistralSyntaxOf(this.template.source),
+        ...(this.derived ? { derived: this.derived } : {}),
       });
       // A failed build is not kept: the next request tries again and reports its own error.
       grammar.catch(() => this.toolGrammars.delete(key));

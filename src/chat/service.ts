@@ -1,6 +1,7 @@
 // What the API layers call: a ChatRequest in, a stream of GenerationEvents out.
 // The implementation (chat/pipeline.ts) renders the template, runs the engine and parses output.
 
+import type { ChatFormat } from './chat-format.js';
 import type { ChatRequest, GenerationEvent } from './types.js';
 
 export interface ChatServiceInfo {
@@ -9,6 +10,8 @@ export interface ChatServiceInfo {
   /** Unix seconds when the model was loaded. */
   loadedAt: number;
   slotContextSize: number;
+  /** The output syntax parsed (family, what decided it, the inferred markup for `derived`). */
+  chatFormat?: ChatFormat;
 }
 
 export interface ChatService {

@@ -4,6 +4,7 @@
 
 import type { ThinkingMarkers } from '../engine/types.js';
 import { forcedOpenTail } from './parsers/think.js';
+import type { DerivedSyntax } from './derived/syntax.js';
 import type { FamilyId } from './parsers/types.js';
 
 export interface FamilyThinking extends ThinkingMarkers {
@@ -46,9 +47,15 @@ export function templateKwargs(templateThinks: boolean, kwargs: Record<string, u
   return { enable_thinking: true, ...kwargs };
 }
 
-/** The family's thinking markers for this prompt, or undefined when the model cannot think. */
-export function thinkingMarkers(family: FamilyId, prompt: string, templateThinks: boolean): FamilyThinking | undefined {
-  const markers = MARKERS[family];
+/** The tags of a derived syntax: the budget closes thinking as the template writes it. */
+function derivedMarkers(derived: DerivedSyntax | undefined): Omit<FamilyThinking, 'startOpen'> | undefined {
+  const reasoning = derived?.reasoning;
+  return reasoning ? { open: reasoning.open, close: reasoning.close, closeWith: reasoning.close + reasoning.afterClose } : undefined;
+}
+
+/** The family's thinking markers for this prompt, or undefined when the model cannot think (`derived`: the inferred tags). */
+export function thinkingMarkers(family: FamilyId, prompt: string, templateThinks: boolean, derived?: DerivedSyntax): FamilyThinking | undefined {
+  const markers = family === 'derived' ? derivedMarkers(derived) : MARKERS[family];
   if (!markers) return undefined;
   // gpt-oss always has an analysis channel; for the rest, a template without thinking means
   // `<think>` in the output is plain text (as the parsers treat it).

@@ -9,6 +9,7 @@ import { isAnthropicPath, toAnthropicError } from '../api/anthropic/errors.js';
 import { anthropicRoutes } from '../api/anthropic/routes.js';
 import { toOpenAIError } from '../api/openai/errors.js';
 import { openaiRoutes } from '../api/openai/routes.js';
+import { chatFormatProps } from '../chat/chat-format.js';
 import type { ChatService, ChatServiceInfo } from '../chat/service.js';
 import type { ChatRequest, GenerationEvent } from '../chat/types.js';
 import { installDebugTraces } from '../debug/http.js';
@@ -135,6 +136,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       caches,
       ...(engine?.architecture !== undefined ? { architecture: engine.architecture } : {}),
       ...(engine?.memory ? { memory: memoryProps(engine.memory) } : {}),
+      ...(options.state.info.chatFormat ? { chat_format: chatFormatProps(options.state.info.chatFormat) } : {}),
     };
   });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type pino from 'pino';
-import { detectFamily } from '../chat/parsers/detect.js';
+import { resolveChatFormat } from '../chat/chat-format.js';
 import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import type { Config } from '../config/config.js';
@@ -65,13 +65,19 @@ export async function startServer(config: Config, logger: pino.Logger): Promise<
     engine = modelPath ? await loadEngine(modelPath, config, logger) : new MockEngine({ caches: config.caches, ...(mockScript ? { script: mockScript } : {}) });
     state.engine = engine;
     const template = createTemplate(templateOverride ?? engine.info.chatTemplate, engine, logger);
-    const family = model.chatFormat ?? detectFamily(template.source);
-    if (family === 'generic' && !model.chatFormat) {
-      logger.warn('the chat template matches no known model family: tool calls are parsed only in the Hermes <tool_call> style; pass --chat-format to choose one');
-    } else {
-      logger.info({ family, source: model.chatFormat ? '--chat-format' : 'template' }, 'output parser');
-    }
-    state.ready(new ChatPipeline({ engine, template, logger, family, reasoningFormat: model.reasoningFormat, shutdownSignal: shutdown.signal, ...(router ? { router } : {}) }));
+    const chatFormat = resolveChatFormat(template, model.chatFormat, logger);
+    state.ready(
+      new ChatPipeline({
+        engine,
+        template,
+        logger,
+        family: chatFormat.family,
+        chatFormat,
+        reasoningFormat: model.reasoningFormat,
+        shutdownSignal: shutdown.signal,
+        ...(router ? { router } : {}),
+      }),
+    );
   } catch (error) {
     state.status = 'failed';
     await app.close();
