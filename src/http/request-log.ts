@@ -1,8 +1,10 @@
-// Fastify's request log lines ("incoming request", "request completed"), written by us so the
-// URL can be cleaned first: a client that passes its key in the query string
-// (`/v1/models?key=sk-…`) had it written to the log verbatim (issue 15).
+// Fastify's own request log lines, with the URL cleaned first: a client that passes its key in
+// the query string (`/v1/models?key=sk-…`) had it written to the log verbatim (issue 15).
+// Fastify's LogController is its documented way to change those lines; the ones that show the
+// request (incoming request, route not found, a 5xx from the default error handler) get a
+// redacted copy of it, the rest stay Fastify's.
 
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 const SECRET_PARAM = /key|token|secret|password|auth|signature/i;
 
@@ -29,16 +31,32 @@ export function redactUrl(url: string, secrets: readonly string[] = []): string 
   return `${url.slice(0, query)}?${params.join('&')}`;
 }
 
-/** Logs each request and its completion as Fastify does (same messages and fields), with the URL redacted. Pair with `disableRequestLogging`. */
-export function installRequestLog(app: FastifyInstance, secrets: readonly (string | undefined)[]): void {
-  const known = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
-  app.addHook('onRequest', async (request) => {
-    request.log.info(
-      { req: { method: request.method, url: redactUrl(request.url, known), host: request.host, remoteAddress: request.ip, remotePort: request.socket.remotePort } },
-      'incoming request',
-    );
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
-  });
+export class RedactingLogController extends LogController {
+  private readonly secrets: string[];
+
+  constructor(secrets: readonly (string | undefined)[]) {
+    super();
+    this.secrets = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
+  }
+
+  /** The fields Fastify's `req` serializer logs, with the URL redacted. */
+  private describe(request: FastifyRequest) {
+    return { method: request.method, url: redactUrl(request.url, this.secrets), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+  }
+
+  override incomingRequest(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    request.log.info({ req: this.describe(request) }, 'incoming request');
+  }
+
+  override routeNotFound(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    request.log.info(`Route ${request.method}:${redactUrl(request.url, this.secrets)} not found`);
+  }
+
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (reply.statusCode >= 500) reply.log.error({ req: this.describe(request), res: reply, err: error }, error?.message);
+    else reply.log.info({ res: reply, err: error }, error?.message);
+  }
 }

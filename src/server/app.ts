@@ -20,7 +20,7 @@ import { modelsRoutes } from '../api/models.js';
 import { errorHandlerFor } from '../http/fastify-errors.js';
 import { Metrics } from '../http/metrics.js';
 import { checkApiKey, isLoopbackHost, hostAllowed } from '../http/security.js';
-import { installRequestLog } from '../http/request-log.js';
+import { RedactingLogController } from '../http/request-log.js';
 import { registerSlots } from '../http/slots.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
@@ -76,10 +76,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `req_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
     // Keep-alive clients must not hold shutdown open.
     forceCloseConnections: 'idle',
-    // Logged by installRequestLog instead, with secrets taken out of the URL.
-    disableRequestLogging: true,
+    // Fastify's request log lines, with secrets taken out of the URL.
+    logController: new RedactingLogController([options.apiKey]),
   });
-  installRequestLog(app, [options.apiKey]);
 
   // Each API answers in its own envelope, also for errors raised outside its plugin (404s, and a
   // refused key or Host on /metrics, /slots, /props). Set first: a Fastify route keeps the error

@@ -14,7 +14,7 @@ import { DebugTraces } from '../debug/trace.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
 import { loadMockScript, MockEngine } from '../engine/mock-engine.js';
 import type { Engine } from '../engine/types.js';
-import { FatalError } from '../errors.js';
+import { ApiError, FatalError } from '../errors.js';
 import { resolveOrPullModel } from '../hub/pull.js';
 import type { Logger } from '../log.js';
 import { Router } from '../routing/router.js';
@@ -89,17 +89,29 @@ export async function startServer(config: Config, logger: pino.Logger): Promise<
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // After the grace period, end what is still running and drop connections that never sent a request.
+      // After the grace period, end what is still running: each open stream then writes its
+      // API's error event and ends. Connections still open a moment later (a client that never
+      // sent a request, or one that stopped reading) are dropped.
+      let drop: NodeJS.Timeout | undefined;
       const grace = setTimeout(() => {
-        shutdown.abort(new Error('server shutting down'));
-        app.server.closeAllConnections();
+        shutdown.abort(shuttingDown());
+        drop = setTimeout(() => app.server.closeAllConnections(), DROP_AFTER_ABORT_MS);
       }, server.shutdownGraceMs);
       await app.close();
       clearTimeout(grace);
-      shutdown.abort(new Error('server shutting down'));
+      clearTimeout(drop);
+      shutdown.abort(shuttingDown());
       await engine.close();
     })());
   return { url, engine, stop };
+}
+
+/** How long streams get, once their generation is aborted, to write their error event before connections are dropped. */
+const DROP_AFTER_ABORT_MS = 1_000;
+
+/** What a generation cut by shutdown ends with: a deliberate 503 (Anthropic: overloaded), not a failure to log with a stack. */
+function shuttingDown(): ApiError {
+  return new ApiError('unavailable', 'The server is shutting down; retry against it once it is back.', { code: 'server_shutting_down' });
 }
 
 async function loadEngine(modelPath: string, config: Config, logger: Logger): Promise<Engine> {
