@@ -292,6 +292,11 @@ const solarOpen: Syntax = {
       .join('')}<|calls|>`,
 };
 
+/** Functionary v3.1: `<function=NAME>{json}</function>` per call, back to back; no reasoning. */
+const functionaryV31: Syntax = {
+  calls: (calls) => calls.map((c) => `<function=${c.name}>${json(c.arguments)}</function>`).join(''),
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -382,6 +387,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('MiniMax-M1', 'minimax-m1', minimaxM1, '', '<end_of_sentence>'),
   // solar-open: <|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>
   spec('upstage-Solar-Open-100B', 'solar-open', solarOpen, '', '<|endoftext|>'),
+  // functionary-v3.1: <function=NAME>{json}</function>
+  spec('meetkai-functionary-medium-v3.1', 'functionary-v3.1', functionaryV31, '<|begin_of_text|>', '<|eot_id|>'),
 ];
 
 /**

@@ -103,6 +103,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'apriel', parallelSeed: 6 },
   { family: 'minimax-m1' },
   { family: 'solar-open' },
+  { family: 'functionary-v3.1' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

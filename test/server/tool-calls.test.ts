@@ -167,6 +167,11 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'functionary-v3.1',
+    template: 'meetkai-functionary-medium-v3.1',
+    raw: '<function=get_weather>{"city": "Paris"}</function>',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -248,6 +253,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'Apriel-1.6-15b-Thinker-fixed': '<|begin_assistant|>\nHere are my reasoning steps:\n',
   'MiniMax-M1': '<beginning_of_sentence>ai name=assistant\n',
   'upstage-Solar-Open-100B': '<|end|><|begin|>assistant',
+  'meetkai-functionary-medium-v3.1': '<|start_header_id|>assistant<|end_header_id|>\n\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

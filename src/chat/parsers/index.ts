@@ -9,6 +9,7 @@ import { createApertusParser } from './apertus.js';
 import { createGemma4Parser } from './gemma4.js';
 import { createCommandR7bParser } from './command-r7b.js';
 import { createAprielParser } from './apriel.js';
+import { createFunctionaryV31Parser } from './functionary-v3-1.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -63,6 +64,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   apriel: createAprielParser,
   'minimax-m1': createMinimaxM1Parser,
   'solar-open': createSolarOpenParser,
+  'functionary-v3.1': createFunctionaryV31Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

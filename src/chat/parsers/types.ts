@@ -46,6 +46,7 @@ export const FAMILY_IDS = [
   'minimax-m1', // <tool_calls>\n{"name": …, "arguments": {…}}\n…</tool_calls>
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
+  'functionary-v3.1', // <function=name>{json}</function>, <|python_tag|>{json} for `python`
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer
   'derived', // inferred from the template's own renderings at load (src/chat/derived/): markers are per model
   'solar-open', // <|think|>…<|end|><|begin|>assistant<|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>

@@ -197,6 +197,15 @@ const SOLAR_OPEN: FamilySyntax = {
   triggers: () => [{ text: '<|tool_calls|>' }],
 };
 
+// Functionary v3.1: `<function=NAME>{…}</function>`, calls back to back as the template writes them.
+// (A `python` call after `<|python_tag|>` is parsed but not a trigger: the grammar offers one syntax.)
+const FUNCTIONARY_V31: FamilySyntax = {
+  args: { kind: 'json', excluded: ['</function>'] },
+  call: (name, args) => `${literal(`<function=${name}>`)} ${args} ${literal('</function>')}`,
+  calls: (call, parallel) => repeat(call, call, '', parallel),
+  triggers: () => [{ text: '<function=' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -265,6 +274,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return MINIMAX_M1;
     case 'solar-open':
       return SOLAR_OPEN;
+    case 'functionary-v3.1':
+      return FUNCTIONARY_V31;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
