@@ -27,6 +27,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   // Apriel 1.6: the generation prompt opens reasoning with this sentence (no tags).
   apriel: { open: 'Here are my reasoning steps:', close: '[BEGIN FINAL RESPONSE]', closeWith: '\n[BEGIN FINAL RESPONSE]\n' },
   'solar-open': { open: '<|think|>', close: '<|end|>', closeWith: '<|end|><|begin|>assistant' },
+  lfm2: { open: '<think>', close: '</think>', closeWith: '</think>' },
   'seed-oss': { open: '<seed:think>', close: '</seed:think>', closeWith: '</seed:think>\n' },
   mistral: { open: '[THINK]', close: '[/THINK]', closeWith: '[/THINK]' },
   'gpt-oss': { open: '<|channel|>analysis<|message|>', close: '<|end|>', closeWith: '<|end|><|start|>assistant<|channel|>final<|message|>' },

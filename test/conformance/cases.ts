@@ -297,6 +297,26 @@ const functionaryV31: Syntax = {
   calls: (calls) => calls.map((c) => `<function=${c.name}>${json(c.arguments)}</function>`).join(''),
 };
 
+/** A Python literal for a conformance argument (strings in the given quotes). */
+const pythonValue = (value: unknown, quote: string): string => (typeof value === 'string' ? `${quote}${value}${quote}` : JSON.stringify(value));
+
+/** LFM2 / LFM2.5: `<|tool_call_start|>[name(key=value), …]<|tool_call_end|>`, `<think>…</think>` where the template writes it. */
+const lfm2Calls =
+  (quote: string) =>
+  (calls: Call[]): string =>
+    `<|tool_call_start|>[${calls
+      .map(
+        (c) =>
+          `${c.name}(${Object.entries(c.arguments)
+            .map(([k, v]) => `${k}=${pythonValue(v, quote)}`)
+            .join(', ')})`,
+      )
+      .join(', ')}]<|tool_call_end|>`;
+/** Double quotes, as in llama.cpp's test-chat.cpp. */
+const lfm2: Syntax = { calls: lfm2Calls('"') };
+/** LFM2.5-8B-A1B renders string arguments in single quotes and thinking as `<think>…</think>`. */
+const lfm25Thinking: Syntax = { think: { open: '<think>', close: '</think>' }, calls: lfm2Calls("'") };
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -389,6 +409,11 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('upstage-Solar-Open-100B', 'solar-open', solarOpen, '', '<|endoftext|>'),
   // functionary-v3.1: <function=NAME>{json}</function>
   spec('meetkai-functionary-medium-v3.1', 'functionary-v3.1', functionaryV31, '<|begin_of_text|>', '<|eot_id|>'),
+  // lfm2: <|tool_call_start|>[name(key=value)]<|tool_call_end|>; only LFM2.5-8B-A1B's template
+  // writes <think> (llama.cpp extracts reasoning only then)
+  spec('LFM2-8B-A1B', 'lfm2', lfm2, '<|startoftext|>', '<|im_end|>'),
+  spec('LFM2.5-Instruct', 'lfm2', lfm2, '<|startoftext|>', '<|im_end|>'),
+  spec('LFM2.5-8B-A1B', 'lfm2', lfm25Thinking, '<|startoftext|>', '<|im_end|>'),
 ];
 
 /**

@@ -172,6 +172,12 @@ const FAMILIES: FamilyCase[] = [
     raw: '<function=get_weather>{"city": "Paris"}</function>',
   },
   {
+    family: 'lfm2',
+    template: 'LFM2.5-8B-A1B',
+    raw: "<think>User asks about weather.</think><|tool_call_start|>[get_weather(city='Paris')]<|tool_call_end|>",
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -254,6 +260,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'MiniMax-M1': '<beginning_of_sentence>ai name=assistant\n',
   'upstage-Solar-Open-100B': '<|end|><|begin|>assistant',
   'meetkai-functionary-medium-v3.1': '<|start_header_id|>assistant<|end_header_id|>\n\n',
+  'LFM2.5-8B-A1B': '<|im_start|>assistant\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

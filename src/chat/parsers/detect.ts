@@ -39,6 +39,9 @@ const RULES: readonly Rule[] = [
   { family: 'minimax-m1', test: (s) => has(s, '<tool_calls>', '</tool_calls>') },
   // Upstage Solar Open: <|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{json} in <|begin|>assistant messages.
   { family: 'solar-open', test: (s) => has(s, '<|tool_call:begin|>', '<|tool_call:args|>', '<|begin|>assistant') },
+  // Liquid AI LFM2 / LFM2.5: Python-style calls in <|tool_call_start|>[…]<|tool_call_end|>. llama.cpp
+  // knows LFM2 by its tool-list markers and LFM2.5 by a plain "List of tools: [" without them.
+  { family: 'lfm2', test: (s) => has(s, '<|tool_list_start|>', '<|tool_list_end|>') || (has(s, 'List of tools: [') && !has(s, '<|tool_list_start|>')) },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.

@@ -15,6 +15,7 @@ import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
 import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM1Parser } from './minimax-m1.js';
+import { createLfm2Parser } from './lfm2.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
@@ -65,6 +66,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'minimax-m1': createMinimaxM1Parser,
   'solar-open': createSolarOpenParser,
   'functionary-v3.1': createFunctionaryV31Parser,
+  lfm2: createLfm2Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

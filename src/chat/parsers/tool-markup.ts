@@ -5,9 +5,9 @@
 // becomes text.
 //
 // Used by Hermes (and the generic fallback in index.ts), Qwen3-Coder, GLM-4.5, MiniMax-M2,
-// Kimi-K2, Seed-OSS, Granite (whose JSON list of calls has no closing markup) and Gemma 4 (with
-// its own reasoning splitter): each family gives its markers and how to parse one call's body
-// (`ToolSyntax`).
+// Kimi-K2, Seed-OSS, Granite (whose JSON list of calls has no closing markup), Gemma 4 (with
+// its own reasoning splitter) and LFM2: each family gives its markers and how to parse one call's
+// body (`ToolSyntax`).
 
 import type { OutputParser, ParsedEvent, ParserOptions } from './types.js';
 import { scanJsonValue } from './json-scan.js';
@@ -69,6 +69,12 @@ export interface ToolMarkupConfig {
   family: string;
   /** Default 'llama.cpp' (whitespace before `</think>` and before tool calls is kept). */
   whitespace?: WhitespaceMode;
+  /**
+   * Default true: a call opener inside reasoning ends it, as llama.cpp's autoparser reads
+   * reasoning. False where llama.cpp's handler reads reasoning up to the closing tag only
+   * (LFM2: a call written inside `<think>` stays reasoning).
+   */
+  callsEndThinking?: boolean;
 }
 
 /** What the caller knows about the chat template (optional; defaults keep every feature on). */
@@ -105,8 +111,9 @@ export class ToolMarkupParser implements OutputParser {
     // Like llama.cpp, a template that never writes a thinking block gets no reasoning
     // extraction: `<think>` from such a model stays text.
     if ((config.think || config.splitter) && options.templateThinks !== false) {
-      const endsAt = options.toolsEnabled ? [config.tools.section?.open ?? config.tools.call.open] : [];
-      if (options.toolsEnabled && config.tools.section?.optional) endsAt.push(config.tools.call.open);
+      const callsEnd = options.toolsEnabled && config.callsEndThinking !== false;
+      const endsAt = callsEnd ? [config.tools.section?.open ?? config.tools.call.open] : [];
+      if (callsEnd && config.tools.section?.optional) endsAt.push(config.tools.call.open);
       if (config.splitter) this.splitter = config.splitter(endsAt);
       else if (config.think) this.splitter = new ThinkSplitter(options, { ...config.think, endsAt: [...(config.think.endsAt ?? []), ...endsAt] }, whitespace);
     }

@@ -18,8 +18,11 @@ export interface Trigger {
 }
 
 export interface FamilySyntax {
-  /** JSON arguments (with texts JSON strings may not contain: the closing markup), XML arguments, or Gemma 4's value encoding. */
-  args: { kind: 'json'; excluded: readonly string[] } | { kind: 'xml'; syntax: XmlArgumentSyntax } | { kind: 'gemma4' };
+  /**
+   * JSON arguments (with texts JSON strings may not contain: the closing markup), XML arguments,
+   * Gemma 4's value encoding, or Python-style `key=value` arguments with JSON values (LFM2).
+   */
+  args: { kind: 'json'; excluded: readonly string[] } | { kind: 'xml'; syntax: XmlArgumentSyntax } | { kind: 'gemma4' } | { kind: 'python'; excluded: readonly string[] };
   /** One call of the named tool. */
   call(name: string, args: string): string;
   /** One or more calls (`parallel`) or exactly one, given the rule of one call. */
@@ -206,6 +209,14 @@ const FUNCTIONARY_V31: FamilySyntax = {
   triggers: () => [{ text: '<function=' }],
 };
 
+// LFM2 / LFM2.5: `<|tool_call_start|>[NAME(key=value, …), …]<|tool_call_end|>` (tool-grammar/pythonic.ts).
+const LFM2: FamilySyntax = {
+  args: { kind: 'python', excluded: ['<|tool_call_end|>'] },
+  call: (name, args) => `${literal(`${name}(`)} ${args} ${literal(')')}`,
+  calls: (call, parallel) => `${literal('<|tool_call_start|>[')} ${repeat(call, call, ', ', parallel)} ${literal(']<|tool_call_end|>')}`,
+  triggers: () => [{ text: '<|tool_call_start|>' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -276,6 +287,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return SOLAR_OPEN;
     case 'functionary-v3.1':
       return FUNCTIONARY_V31;
+    case 'lfm2':
+      return LFM2;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':

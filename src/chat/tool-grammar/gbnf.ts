@@ -201,6 +201,19 @@ export function jsonStringExcluding(name: string, patterns: readonly string[]): 
   ]);
 }
 
+/**
+ * The characters of a single-quoted Python string (between its quotes) that contain none of
+ * `patterns`: as jsonStringExcluding, with `'` as the delimiter and `\'` among the escapes
+ * (LFM2's calls write string arguments this way; parser: src/chat/parsers/pythonic.ts).
+ */
+export function pythonStringExcluding(name: string, patterns: readonly string[]): string {
+  return automatonRules(name, patterns, (special) => [
+    `[^'\\\\\\x7F\\x00-\\x1F${charClass(special).slice(1, -1)}${INVALID_CODE_POINTS}]`,
+    `"\\\\" ['"\\\\/bfnrt]`,
+    '"\\\\u" [0-9a-fA-F]{4}',
+  ]);
+}
+
 /** `restart(special)`: the alternatives (each one character or escape) that lead back to state 0, given the characters that do not. */
 function automatonRules(name: string, patterns: readonly string[], restart: (special: string[]) => string[]): string {
   const { states, next } = exclusionAutomaton(patterns);

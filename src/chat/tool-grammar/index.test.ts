@@ -107,6 +107,12 @@ describe('buildToolCallGrammar', () => {
       call: '"<｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>" tc-t0-j-o0 "<｜tool▁call▁end｜>"',
     },
     {
+      family: 'lfm2',
+      triggers: [{ text: '<|tool_call_start|>' }],
+      calls: '"<|tool_call_start|>[" tc-call ( ", " tc-call )* "]<|tool_call_end|>"',
+      call: '"get_weather(" tc-t0-args ")"',
+    },
+    {
       family: 'gpt-oss',
       triggers: [{ text: '<|channel|>commentary to=' }],
       calls: '"<|channel|>commentary to=functions." tc-call "<|call|>"?',
@@ -190,6 +196,41 @@ describe('buildToolCallGrammar', () => {
     expectWellFormed(result.rules, result.calls);
   });
 
+  it('Python-style arguments (lfm2): schema order, `, ` only between written ones, single quotes for any-string values', async () => {
+    const tool: ToolDefinition = {
+      name: 'f',
+      parameters: {
+        type: 'object',
+        properties: {
+          note: { type: 'string', description: 'free' },
+          city: { type: 'string', maxLength: 9 },
+          days: { type: 'integer' },
+          unit: { type: 'string' },
+        },
+        required: ['city'],
+      },
+    };
+    const result = await grammar('lfm2', { tools: [tool] });
+    const lines = result.rules.split('\n');
+    expect(lines).toContain('tc-t0-p0 ::= "note=" ( tc-t0-j-v0-root | tc-t0-sq )');
+    expect(lines).toContain('tc-t0-p1 ::= "city=" tc-t0-j-v1-root');
+    expect(lines).toContain('tc-t0-p2 ::= "days=" tc-t0-j-v2-root');
+    expect(lines).toContain('tc-t0-p3 ::= "unit=" ( tc-t0-j-v0-root | tc-t0-sq )');
+    // note is optional and first: either it and then ", city", or city first.
+    expect(lines).toContain('tc-t0-args ::= tc-t0-p0 tc-t0-a1 | tc-t0-b1');
+    expect(lines).toContain('tc-t0-a1 ::= ", " tc-t0-p1 tc-t0-a2');
+    expect(lines).toContain('tc-t0-b1 ::= tc-t0-p1 tc-t0-a2');
+    expect(lines).toContain('tc-t0-a2 ::= ( ", " tc-t0-p2 )? tc-t0-a3');
+    expect(lines).toContain('tc-t0-a3 ::= ( ", " tc-t0-p3 )?');
+    expect(lines).toContain(`tc-t0-sq ::= "'" tc-t0-sq-chars "'"`);
+    expect(lines.some((line) => line.startsWith('tc-t0-sq-chars ::='))).toBe(true);
+    expect(result.unconstrained).toEqual([]);
+    expectWellFormed(result.rules, result.calls);
+    const none = await grammar('lfm2', { tools: [{ name: 'g', parameters: { type: 'object', properties: {} } }] });
+    expect(none.rules.split('\n')).toContain('tc-t0-args ::= ""');
+    expectWellFormed(none.rules, none.calls);
+  });
+
   it('a schema the grammar cannot enforce falls back to any arguments and is reported', async () => {
     const odd: ToolDefinition = { name: 'odd', parameters: { type: 'object', properties: { s: { type: 'string', pattern: '^a' } } } };
     const json = await grammar('hermes', { tools: [WEATHER, odd] });
@@ -201,6 +242,10 @@ describe('buildToolCallGrammar', () => {
     expect(xml.unconstrained).toEqual(['odd']);
     expect(xml.rules.split('\n')).toContain('tc-t0-param ::= "<arg_key>" ( "s" ) "</arg_key>" "\\n"? "<arg_value>" tc-t0-text "</arg_value>" "\\n"?');
     expectWellFormed(xml.rules, xml.calls);
+    const python = await grammar('lfm2', { tools: [odd] });
+    expect(python.unconstrained).toEqual(['odd']);
+    expect(python.rules.split('\n')).toContain('tc-t0-args ::= ( tc-t0-arg ( ", " tc-t0-arg )* )?');
+    expectWellFormed(python.rules, python.calls);
   });
 
   it('`{type: object}` without properties means any object (node-llama-cpp alone would admit only `{}`)', async () => {

@@ -14,6 +14,7 @@ import type { ToolDefinition } from '../types.js';
 import { type ArgumentsGrammar, type JsonSchemaGrammar, jsonArguments, xmlArguments } from './arguments.js';
 import { familySyntax, type MistralSyntax, type Trigger } from './families.js';
 import { gemma4Arguments } from './gemma4.js';
+import { pythonArguments } from './pythonic.js';
 
 export { mistralSyntaxOf, type MistralSyntax, type Trigger } from './families.js';
 export { charClass, jsonStringExcluding, literal, renameRules, textExcluding } from './gbnf.js';
@@ -83,6 +84,8 @@ export async function buildToolCallGrammar(options: ToolCallGrammarOptions): Pro
       args = await jsonArguments(tool, `${prefix}j-`, jsonSchemaGrammar, syntax.args.excluded);
     } else if (syntax.args.kind === 'gemma4') {
       args = gemma4Arguments(tool, `${prefix}g-`);
+    } else if (syntax.args.kind === 'python') {
+      args = await pythonArguments(tool, prefix, jsonSchemaGrammar, syntax.args.excluded);
     } else {
       args = await xmlArguments(tool, prefix, syntax.args.syntax, jsonSchemaGrammar);
     }
