@@ -1,13 +1,14 @@
 // The ChatService the APIs call: render the model's template, run the engine, parse the
 // raw output into GenerationEvents.
 
-import type { Engine, OutputConstraint } from '../engine/types.js';
+import type { CompletionEvent, Engine, OutputConstraint } from '../engine/types.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RouteDecision, Router } from '../routing/router.js';
 import { newToolCallId } from './ids.js';
 import { schemaForGrammar } from './json-schema.js';
-import type { ParsedEvent } from './output-parser.js';
+import type { OutputParser, ParsedEvent } from './output-parser.js';
+import { linkSignals } from './linked-signal.js';
 import { type FamilyThinking, templateKwargs, thinkingMarkers } from './thinking-markers.js';
 import { ToolArgumentChecker } from './tool-arguments.js';
 import { buildToolCallGrammar, literal, mistralSyntaxOf, type ToolCallGrammar } from './tool-grammar/index.js';
@@ -156,7 +157,8 @@ export class ChatPipeline implements ChatService {
     const constraint = await this.constraintFor(request, thinking);
     if (constraint) request.trace?.promptDetails({ constraint: constraint.type });
     const route = this.route(request);
-    const combined = this.shutdownSignal ? AbortSignal.any([signal, this.shutdownSignal]) : signal;
+    const linked = this.shutdownSignal ? linkSignals(signal, this.shutdownSignal) : undefined;
+    const combined = linked?.signal ?? signal;
     const completion = this.engine.complete({
       id: request.id,
       ...(route ? { cache: route.cache } : {}),
@@ -170,6 +172,20 @@ export class ChatPipeline implements ChatService {
       ...(thinking ? { thinking: { ...thinking, ...(request.reasoningBudget !== undefined ? { budget: request.reasoningBudget } : {}) } } : {}),
     });
     const checker = request.tools?.length ? new ToolArgumentChecker(request.tools) : undefined;
+    try {
+      yield* this.events(completion, parser, checker, request);
+    } finally {
+      linked?.dispose();
+    }
+  }
+
+  /** The engine's events as the API layers want them: parsed output, checked calls, the stop reason. */
+  private async *events(
+    completion: AsyncIterable<CompletionEvent>,
+    parser: OutputParser,
+    checker: ToolArgumentChecker | undefined,
+    request: ChatRequest,
+  ): AsyncGenerator<GenerationEvent> {
     for await (const event of completion) {
       switch (event.type) {
         case 'accepted':

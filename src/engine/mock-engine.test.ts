@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,5 +55,12 @@ describe('MockEngine', () => {
     expect(() => loadMockScript(join(dir, 'regex.json'))).toThrow(/responses.0.match/);
     writeFileSync(join(dir, 'ok.json'), JSON.stringify({ responses: [{ output: 'x' }] }));
     expect(loadMockScript(join(dir, 'ok.json'))).toEqual({ tokenDelayMs: 0, responses: [{ output: 'x' }] });
+  });
+
+  it('leaves no abort listener behind per token', async () => {
+    const engine = new MockEngine({ script: { tokenDelayMs: 1, responses: [{ output: 'a b c d e f g h i j k l m n o p' }] } });
+    const controller = new AbortController();
+    await collect(engine.complete({ id: 'a', prompt: 'x', sampling: {}, signal: controller.signal }));
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 });
