@@ -340,6 +340,17 @@ describe('context', () => {
     expect(template.render({ messages: [], tools: [WEATHER], addGenerationPrompt: false })).toBe('<s>|</s>|False|True|1');
   });
 
+  it("gives FireFunction v2's `functions` the tools as Python's json.dumps writes them (Jinja2 has none and fails)", () => {
+    const template = load('fireworks-ai-llama-3-firefunction-v2');
+    const withTools = template.render({ messages: [{ role: 'user', content: 'Hi' }], tools: [WEATHER], now: NOW });
+    expect(withTools).toContain(
+      'Available functions as JSON spec:\n[{"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city", "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"}',
+    );
+    expect(template.render({ messages: [{ role: 'user', content: 'Hi' }], now: NOW })).toContain('Available functions as JSON spec:\n[]\nToday is ');
+    // Templates that do not read it do not get it.
+    expect(new ChatTemplate('{{ functions is defined }}').render({ messages: [], tools: [WEATHER] })).toBe('False');
+  });
+
   it('converts messages to the OpenAI shape templates expect', () => {
     const messages: ChatMessage[] = [
       {

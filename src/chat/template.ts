@@ -23,7 +23,8 @@
 //   Gemma 2                  raises on tool turns; has no system role (we merge the system
 //                            message into the first user turn, as llama.cpp does).
 //   Command R+ (tool_use)    needs a description on every tool parameter.
-//   firefunction-v2          needs a `functions` variable no server provides.
+//   firefunction-v2          needs a `functions` variable transformers does not provide (we give
+//                            it the tools, see FUNCTIONS_VARIABLE).
 // What it took (template/interpreter.ts): Python's printing (True, None, reprs), str.format /
 // join / find / strip(chars), list.append / pop, dict.update, int dict keys (Seed-OSS's
 // `{0: 0, 512: 128, …}` with `|dictsort` and `[16384]`), the filters min / max / sum /
@@ -119,6 +120,25 @@ const RESERVED = new Set([
   'None',
 ]);
 
+/**
+ * FireFunction v2's template appends a `functions` variable to its system prompt ("Available
+ * functions as JSON spec:" + functions): Fireworks' model card passes `json.dumps(functions)`,
+ * Ollama the tools as JSON. Without it Jinja2 fails and llama.cpp renders nothing there, so the
+ * model never sees its tools. Templates that read it get the tools (`[]` without tools) as
+ * Python's json.dumps writes them.
+ */
+const FUNCTIONS_VARIABLE = /\+\s*functions\b/;
+
+/** Python's `json.dumps` with its default separators (`, ` and `: `); non-ASCII kept. */
+function pyJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** Thrown by raise_exception inside a template. */
 class TemplateRaise extends Error {}
 
@@ -136,11 +156,14 @@ export class ChatTemplate {
   private readonly program: Statement;
   private readonly bosToken: string;
   private readonly eosToken: string;
+  /** The template reads a `functions` variable (FUNCTIONS_VARIABLE). */
+  private readonly readsFunctions: boolean;
 
   constructor(source: string, options: ChatTemplateOptions = {}) {
     // The interpreter subclasses @huggingface/jinja's internals: only the measured version will do.
     checkJinjaVersion();
     this.source = source;
+    this.readsFunctions = FUNCTIONS_VARIABLE.test(source);
     this.bosToken = options.bosToken ?? '';
     this.eosToken = options.eosToken ?? '';
     try {
@@ -209,6 +232,8 @@ export class ChatTemplate {
     // llama.cpp's extra context (Llama 3.x reads date_string, firefunction datetime).
     if (!env.variables.has('date_string')) env.set('date_string', strftime(now, '%d %b %Y'));
     if (!env.variables.has('datetime')) env.set('datetime', strftime(now, '%b %d %Y'));
+    // Also while probing caps, so FireFunction v2's are detected (FUNCTIONS_VARIABLE).
+    if (this.readsFunctions && !env.variables.has('functions')) env.set('functions', pyJsonDumps(context.tools ?? []));
     prepare?.(env);
     // The library implements {% break %} / {% continue %} by throwing Error subclasses; capturing
     // their stack traces made gpt-oss's template (a break per message) 10x slower. Rendering is

@@ -317,6 +317,11 @@ const lfm2: Syntax = { calls: lfm2Calls('"') };
 /** LFM2.5-8B-A1B renders string arguments in single quotes and thinking as `<think>…</think>`. */
 const lfm25Thinking: Syntax = { think: { open: '<think>', close: '</think>' }, calls: lfm2Calls("'") };
 
+/** FireFunction v2: ` functools[…]` JSON list of calls, no closing markup, as the template renders them. */
+const firefunctionV2: Syntax = {
+  calls: (calls) => ` functools${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -414,6 +419,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('LFM2-8B-A1B', 'lfm2', lfm2, '<|startoftext|>', '<|im_end|>'),
   spec('LFM2.5-Instruct', 'lfm2', lfm2, '<|startoftext|>', '<|im_end|>'),
   spec('LFM2.5-8B-A1B', 'lfm2', lfm25Thinking, '<|startoftext|>', '<|im_end|>'),
+  // firefunction-v2:  functools[{…}]
+  spec('fireworks-ai-llama-3-firefunction-v2', 'firefunction-v2', firefunctionV2, '<|begin_of_text|>', '<|eot_id|>'),
 ];
 
 /**

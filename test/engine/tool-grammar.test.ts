@@ -105,6 +105,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'solar-open' },
   { family: 'functionary-v3.1' },
   { family: 'lfm2' },
+  { family: 'firefunction-v2' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -178,6 +178,11 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'firefunction-v2',
+    template: 'fireworks-ai-llama-3-firefunction-v2',
+    raw: ' functools[{"name": "get_weather", "arguments": {"city": "Paris"}}]',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -261,6 +266,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'upstage-Solar-Open-100B': '<|end|><|begin|>assistant',
   'meetkai-functionary-medium-v3.1': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'LFM2.5-8B-A1B': '<|im_start|>assistant\n',
+  'fireworks-ai-llama-3-firefunction-v2': '<|start_header_id|>assistant<|end_header_id|>\n\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

@@ -48,7 +48,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'deepseek-ai-DeepSeek-V3.2': 'generic',
   'deepseek-ai-DeepSeek-V4-Flash-0731': 'generic',
   'deepseek-ai-DeepSeek-V4': 'generic',
-  'fireworks-ai-llama-3-firefunction-v2': 'generic',
+  'fireworks-ai-llama-3-firefunction-v2': 'firefunction-v2',
   'google-gemma-2-2b-it': 'generic',
   'google-gemma-4-31B-it-interleaved': 'gemma4',
   'google-gemma-4-31B-it': 'gemma4',

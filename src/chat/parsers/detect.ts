@@ -42,6 +42,8 @@ const RULES: readonly Rule[] = [
   // Liquid AI LFM2 / LFM2.5: Python-style calls in <|tool_call_start|>[…]<|tool_call_end|>. llama.cpp
   // knows LFM2 by its tool-list markers and LFM2.5 by a plain "List of tools: [" without them.
   { family: 'lfm2', test: (s) => has(s, '<|tool_list_start|>', '<|tool_list_end|>') || (has(s, 'List of tools: [') && !has(s, '<|tool_list_start|>')) },
+  // Fireworks FireFunction v2: a JSON list of calls after `functools` (a Llama 3 template, so before llama3).
+  { family: 'firefunction-v2', test: (s) => has(s, 'functools[') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.

@@ -10,6 +10,7 @@ import { createGemma4Parser } from './gemma4.js';
 import { createCommandR7bParser } from './command-r7b.js';
 import { createAprielParser } from './apriel.js';
 import { createFunctionaryV31Parser } from './functionary-v3-1.js';
+import { createFirefunctionV2Parser } from './firefunction-v2.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -67,6 +68,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'solar-open': createSolarOpenParser,
   'functionary-v3.1': createFunctionaryV31Parser,
   lfm2: createLfm2Parser,
+  'firefunction-v2': createFirefunctionV2Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

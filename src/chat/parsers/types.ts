@@ -44,6 +44,7 @@ export const FAMILY_IDS = [
   'granite', // <|tool_call|>[{"name": …, "arguments": {…}}], <think>…</think><response>…</response>
   'apriel', // <tool_calls>[{"name": …, "arguments": {…}}]</tool_calls>; 1.6: reasoning … [BEGIN FINAL RESPONSE]
   'minimax-m1', // <tool_calls>\n{"name": …, "arguments": {…}}\n…</tool_calls>
+  'firefunction-v2', //  functools[{"name": …, "arguments": {…}}, …]
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   'functionary-v3.1', // <function=name>{json}</function>, <|python_tag|>{json} for `python`

@@ -172,6 +172,14 @@ const MINIMAX_M1: FamilySyntax = {
   triggers: () => [{ text: '<tool_calls>' }],
 };
 
+// FireFunction v2: `functools[{"name": "NAME", "arguments": {…}}, …]`, no closing markup.
+const FIREFUNCTION_V2: FamilySyntax = {
+  args: { kind: 'json', excluded: [] },
+  call: GRANITE.call,
+  calls: (call, parallel) => `${literal('functools[')} ${repeat(call, call, ', ', parallel)} ${literal(']')}`,
+  triggers: () => [{ text: 'functools[' }],
+};
+
 // Apertus: `<|tools_prefix|>[{"NAME": {…}}, …]<|tools_suffix|>`, each call keyed by the tool's name.
 const APERTUS: FamilySyntax = {
   args: { kind: 'json', excluded: ['<|tools_suffix|>'] },
@@ -289,6 +297,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return FUNCTIONARY_V31;
     case 'lfm2':
       return LFM2;
+    case 'firefunction-v2':
+      return FIREFUNCTION_V2;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
