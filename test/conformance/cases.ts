@@ -279,6 +279,20 @@ const minimaxM1: Syntax = {
   calls: (calls) => `<tool_calls>\n${calls.map((c) => `${json({ name: c.name, arguments: c.arguments })}\n`).join('')}</tool_calls>`,
 };
 
+/** OpenBMB MiniCPM5: bare `<function name="N"><param name="K">V</param></function>` calls, a newline between them. */
+const minicpm5: Syntax = {
+  think: { open: '<think>\n', close: '\n</think>\n\n' },
+  calls: (calls) =>
+    calls
+      .map(
+        (c) =>
+          `<function name="${c.name}">${Object.entries(c.arguments)
+            .map(([k, v]) => `<param name="${k}">${typeof v === 'string' ? v : JSON.stringify(v)}</param>`)
+            .join('')}</function>`,
+      )
+      .join('\n'),
+};
+
 /**
  * Upstage Solar Open: messages with headers after the prompt's `<|begin|>assistant`; the call id
  * is 10 random [a-z0-9] characters, as the template's instructions ask.
@@ -410,6 +424,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
   // minimax-m1: <tool_calls>\n{…}\n{…}\n</tool_calls>
   spec('MiniMax-M1', 'minimax-m1', minimaxM1, '', '<end_of_sentence>'),
+  // minicpm5: <function name="N"><param name="K">V</param></function>, <think>
+  spec('openbmb-MiniCPM5-1B', 'minicpm5', minicpm5, '<s>', '<|im_end|>'),
   // solar-open: <|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>
   spec('upstage-Solar-Open-100B', 'solar-open', solarOpen, '', '<|endoftext|>'),
   // functionary-v3.1: <function=NAME>{json}</function>

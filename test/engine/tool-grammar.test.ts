@@ -106,6 +106,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'functionary-v3.1' },
   { family: 'lfm2' },
   { family: 'firefunction-v2' },
+  { family: 'minicpm5' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -160,6 +160,13 @@ const FAMILIES: FamilyCase[] = [
     raw: '<tool_calls>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_calls>',
   },
   {
+    family: 'minicpm5',
+    template: 'openbmb-MiniCPM5-1B',
+    // The generation prompt opens thinking (`<think>\n`).
+    raw: 'User asks about weather.\n</think>\n\n<function name="get_weather"><param name="city">Paris</param></function>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'solar-open',
     template: 'upstage-Solar-Open-100B',
     // The generation prompt ends with `<|begin|>assistant`: reasoning and calls are messages of their own.
@@ -267,6 +274,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'meetkai-functionary-medium-v3.1': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'LFM2.5-8B-A1B': '<|im_start|>assistant\n',
   'fireworks-ai-llama-3-firefunction-v2': '<|start_header_id|>assistant<|end_header_id|>\n\n',
+  'openbmb-MiniCPM5-1B': '<|im_start|>assistant\n<think>\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

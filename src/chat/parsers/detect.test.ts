@@ -69,7 +69,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'moonshotai-Kimi-K2': 'kimi-k2',
   'muse-glimmer': 'generic',
   'openai-gpt-oss-120b': 'gpt-oss',
-  'openbmb-MiniCPM5-1B': 'generic',
+  'openbmb-MiniCPM5-1B': 'minicpm5',
   'poolside-Laguna-S-2.1': 'glm45',
   'poolside-Laguna-XS-2.1': 'glm45',
   'poolside-Laguna-XS.2': 'glm45',

@@ -37,6 +37,8 @@ const RULES: readonly Rule[] = [
   { family: 'apriel', test: (s) => has(s, '<tool_calls>[', '</tool_calls>') },
   // MiniMax-M1: JSON calls one per line in <tool_calls>…</tool_calls> (after Apriel's `<tool_calls>[`).
   { family: 'minimax-m1', test: (s) => has(s, '<tool_calls>', '</tool_calls>') },
+  // OpenBMB MiniCPM5: bare <function name="…"><param name="…">…</param></function> calls.
+  { family: 'minicpm5', test: (s) => has(s, 'Tool usage guidelines:', '<function name="', '<param name="') },
   // Upstage Solar Open: <|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{json} in <|begin|>assistant messages.
   { family: 'solar-open', test: (s) => has(s, '<|tool_call:begin|>', '<|tool_call:args|>', '<|begin|>assistant') },
   // Liquid AI LFM2 / LFM2.5: Python-style calls in <|tool_call_start|>[…]<|tool_call_end|>. llama.cpp

@@ -22,6 +22,7 @@ import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
 import { createSeedOssParser } from './seed-oss.js';
 import { createSolarOpenParser } from './solar-open.js';
+import { createMinicpm5Parser } from './minicpm5.js';
 import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 // ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
 import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
@@ -69,6 +70,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'functionary-v3.1': createFunctionaryV31Parser,
   lfm2: createLfm2Parser,
   'firefunction-v2': createFirefunctionV2Parser,
+  minicpm5: createMinicpm5Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -198,6 +198,24 @@ const COMMAND_R7B: FamilySyntax = {
   triggers: () => [{ text: '<|START_ACTION|>' }],
 };
 
+// MiniCPM5: `<function name="NAME"><param name="P">VALUE</param>…</function>`, a newline between
+// calls. The grammar writes values bare (the parser also reads `<![CDATA[…]]>`, which the model
+// uses for values holding `<`, `&` or a newline: those stay out of grammar-made values).
+const MINICPM5: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<param name="',
+      nameAfter: '">',
+      close: '</param>',
+      excluded: ['</param>', '</function>', '<', '&', '\n'],
+    },
+  },
+  call: (name, args) => `${literal(`<function name="${name}">`)} ${args} ${literal('</function>')}`,
+  calls: (call, parallel) => repeat(call, call, '\n', parallel),
+  triggers: () => [{ text: '<function' }],
+};
+
 // Solar Open: `<|tool_calls|>` then per call `<|tool_call:begin|>ID<|tool_call:name|>NAME<|tool_call:args|>{…}<|tool_call:end|>`
 // (ID: 10 characters [a-z0-9], as the template asks), then `<|calls|>`, which ends the turn and
 // may be an end-of-generation token (never matched by a grammar literal): optional.
@@ -299,6 +317,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return LFM2;
     case 'firefunction-v2':
       return FIREFUNCTION_V2;
+    case 'minicpm5':
+      return MINICPM5;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
