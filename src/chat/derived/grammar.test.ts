@@ -63,3 +63,17 @@ describe('derived tool-call grammar: the markup as the template renders it', () 
     expect(await buildToolCallGrammar({ family: 'derived', derived: syntax, tools: [WEATHER], parallel: true, jsonSchemaGrammar: fakeJsonGrammar })).toBeUndefined();
   });
 });
+
+describe('derived tool-call grammar: ids and sequences', () => {
+  it('Mistral Small 3.2: a 9-character id where the template writes the call id', async () => {
+    const { rules: r, triggers } = await rules('Mistral-Small-3.2-24B-Instruct-2506');
+    expect(triggers).toEqual([{ text: '[TOOL_CALLS]' }]);
+    expect(r.find((rule) => rule.startsWith('tc-t0-call ::= '))).toMatch(/^tc-t0-call ::= "\[TOOL_CALLS\]get_weather" "\[CALL_ID\]" \[a-zA-Z0-9\]\{9\} "\[ARGS\]" \S+$/);
+    expect(r).toContain('tc-calls ::= tc-call ( tc-call )*');
+  });
+
+  it('MiniMax-M1: call objects one per line inside <tool_calls>', async () => {
+    const { rules: r } = await rules('MiniMax-M1');
+    expect(r).toContain('tc-calls ::= "<tool_calls>\\n" tc-call ( "\\n" tc-call )* "\\n</tool_calls>"');
+  });
+});

@@ -5,18 +5,21 @@
 
 import { literal } from '../tool-grammar/gbnf.js';
 import type { FamilySyntax } from '../tool-grammar/families.js';
-import { NAME_SLOT, type DerivedSyntax } from './syntax.js';
+import { CALL_ID_SLOT, NAME_SLOT, type DerivedSyntax } from './syntax.js';
 
 /** `first (sep call)*`, or `first` alone. */
 const repeat = (call: string, separator: string, parallel: boolean): string => (parallel ? `${call} ( ${separator ? `${literal(separator)} ` : ''}${call} )*` : call);
 
-/** Rendered markup as GBNF; digits that count calls (Kimi's `:0`) become any number. */
-function markup(text: string, counts: boolean): string {
-  if (!text) return '';
-  if (!counts) return literal(text);
+/** A call id where the probe's was rendered: 9 letters or digits, as the probe ids (and Mistral's templates). */
+const CALL_ID = '[a-zA-Z0-9]{9}';
+
+/** Rendered markup as GBNF: a call id slot becomes any id; with `counts`, digits (Kimi's `:0`) any number. */
+function markup(text: string, counts = false): string {
+  const pieces = (part: string): string[] =>
+    counts ? part.split(/([0-9]+)/).map((piece, index) => (index % 2 === 1 ? '[0-9]{1,3}' : piece ? literal(piece) : '')) : [literal(part)];
   return text
-    .split(/([0-9]+)/)
-    .map((part, index) => (index % 2 === 1 ? '[0-9]{1,3}' : part ? literal(part) : ''))
+    .split(CALL_ID_SLOT)
+    .flatMap((part, index) => [...(index > 0 ? [CALL_ID] : []), ...(part ? pieces(part) : [])])
     .filter(Boolean)
     .join(' ');
 }
@@ -34,8 +37,8 @@ export function derivedFamilySyntax(syntax: DerivedSyntax): FamilySyntax {
   };
   if (body.kind === 'json') {
     const fill = (part: string, name: string): string => part.split(JSON.stringify(NAME_SLOT)).join(JSON.stringify(name));
-    const object = (name: string, args: string): string => [literal(fill(body.before, name)), args, literal(fill(body.after, name))].filter(Boolean).join(' ');
-    if (body.array) {
+    const object = (name: string, args: string): string => [markup(fill(body.before, name)), args, markup(fill(body.after, name))].filter(Boolean).join(' ');
+    if (body.array || body.sequence) {
       return {
         args: { kind: 'json', excluded: closers },
         call: object,
@@ -51,13 +54,13 @@ export function derivedFamilySyntax(syntax: DerivedSyntax): FamilySyntax {
     };
   }
   const args = body.args;
-  const head = (name: string): string => [literal(tools.callHead + name), markup(body.nameSuffix, body.nameSuffixCounts)].filter(Boolean).join(' ');
+  const head = (name: string): string => [markup(tools.callHead + name), markup(body.nameSuffix, body.nameSuffixCounts)].filter(Boolean).join(' ');
   return {
     args:
       args.kind === 'json'
         ? { kind: 'json', excluded: [...closers, body.argsClose.trim()].filter(Boolean) }
         : { kind: 'xml', syntax: { nameBefore: args.keyOpen, nameAfter: args.keyClose, close: args.valueClose, excluded: [args.valueClose.trim(), ...closers] } },
-    call: (name, argsRule) => `${head(name)} ${argsRule} ${literal(tools.callTail)}`,
+    call: (name, argsRule) => [head(name), argsRule, markup(tools.callTail)].filter(Boolean).join(' '),
     calls: (call, parallel) => sectioned(repeat(call, tools.separator, parallel)),
     triggers: () => [{ text: tools.section?.open ?? tools.call.open }],
   };

@@ -6,7 +6,7 @@ import { ChatTemplate } from '../template.js';
 import { commonPrefix, commonSuffix, diffRegion, inferSyntax, tokenize } from './infer.js';
 import { deriveSyntax } from './index.js';
 import { renderProbes } from './probe.js';
-import { NAME_SLOT } from './syntax.js';
+import { CALL_ID_SLOT, NAME_SLOT } from './syntax.js';
 
 const template = (name: string): ChatTemplate => new ChatTemplate(readFileSync(join(llamaCppSource(), 'models', 'templates', `${name}.jinja`), 'utf8'), {});
 
@@ -36,7 +36,16 @@ describe('inferred markup of real templates', () => {
     expect(syntax.tools).toEqual({
       call: { open: '<tool_call>', close: '</tool_call>' },
       separator: '\n',
-      body: { kind: 'json', namePath: ['name'], argsPath: ['arguments'], array: false, before: `{"name": ${NAME}, "arguments": `, after: '}', arraySeparator: ', ' },
+      body: {
+        kind: 'json',
+        namePath: ['name'],
+        argsPath: ['arguments'],
+        array: false,
+        sequence: false,
+        before: `{"name": ${NAME}, "arguments": `,
+        after: '}',
+        arraySeparator: ', ',
+      },
       callHead: '<tool_call>\n',
       callTail: '\n</tool_call>',
     });
@@ -126,6 +135,18 @@ describe('inferred markup of real templates', () => {
 });
 
 describe('what cannot be inferred', () => {
+  it('MiniMax-M1: call objects one after another in <tool_calls>: the section is the call', () => {
+    expect(derive('MiniMax-M1').tools).toMatchObject({ call: { open: '<tool_calls>', close: '</tool_calls>' }, body: { kind: 'json', sequence: true, arraySeparator: '\n' } });
+  });
+
+  it('Mistral Small 3.2: [TOOL_CALLS]NAME[CALL_ID]id[ARGS]{…}: any id, the JSON ends the call', () => {
+    expect(derive('Mistral-Small-3.2-24B-Instruct-2506').tools).toMatchObject({
+      call: { open: '[TOOL_CALLS]', close: '' },
+      separator: '',
+      body: { kind: 'named', nameSuffix: `[CALL_ID]${CALL_ID_SLOT}[ARGS]`, args: { kind: 'json' } },
+    });
+  });
+
   it('Llama 3.x: bare JSON calls have no opening marker to trigger on', () => {
     const result = deriveSyntax(template('meta-llama-Llama-3.1-8B-Instruct'));
     expect(result).toMatchObject({ error: expect.stringContaining('no opening marker') });

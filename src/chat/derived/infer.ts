@@ -19,7 +19,16 @@
 
 import { scanJsonValue } from '../parsers/json-scan.js';
 import { PROBE, PROBE_ARGUMENTS, type ProbeRenderings } from './probe.js';
-import { type DerivedJsonCall, type DerivedNamedCall, type DerivedReasoning, type DerivedSyntax, type DerivedTaggedArgs, type DerivedTools, NAME_SLOT } from './syntax.js';
+import {
+  CALL_ID_SLOT,
+  type DerivedJsonCall,
+  type DerivedNamedCall,
+  type DerivedReasoning,
+  type DerivedSyntax,
+  type DerivedTaggedArgs,
+  type DerivedTools,
+  NAME_SLOT,
+} from './syntax.js';
 
 export type Inference = { syntax: DerivedSyntax; notes: string[] } | { error: string; notes: string[] };
 
@@ -179,6 +188,9 @@ function splitTail(perCallTail: string): { close: string; rest: string } {
 
 const maskDigits = (text: string): string => text.replace(/[0-9]+/g, '0');
 
+/** The n-th probe call's id (rendered in some templates' markup) as CALL_ID_SLOT. */
+const idSlot = (text: string, call: 0 | 1): string => text.split(PROBE.callIds[call]).join(CALL_ID_SLOT);
+
 function inferJsonCalls(m1: string, m2: string | undefined, found: JsonAt, notes: string[]): DerivedTools | string {
   const array = Array.isArray(found.value);
   // The first call object: the JSON itself, or the array's first element.
@@ -188,7 +200,7 @@ function inferJsonCalls(m1: string, m2: string | undefined, found: JsonAt, notes
   const text = m1.slice(object.start, object.end);
   const args = findJson(text, 1, isArgs);
   if (!args) return 'the arguments are not a JSON object in the call';
-  const slot = (part: string): string => part.split(JSON.stringify(PROBE.tool)).join(JSON.stringify(NAME_SLOT));
+  const slot = (part: string): string => idSlot(part.split(JSON.stringify(PROBE.tool)).join(JSON.stringify(NAME_SLOT)), 0);
   let arraySeparator = ', ';
   let between: string | undefined;
   if (m2 !== undefined) {
@@ -203,17 +215,23 @@ function inferJsonCalls(m1: string, m2: string | undefined, found: JsonAt, notes
   // A JSON array holds every call: its opening marker opens it, the first marker after it closes it.
   if (!array && between === undefined) notes.push(TWO_CALLS_REFUSED);
   const s = structure(head, tail, array ? undefined : between, notes);
-  const opening = splitHead(s.perCallHead);
-  if (!opening) return 'the JSON call has no opening marker';
-  const closing = splitTail(s.perCallTail);
   const body: DerivedJsonCall = {
     kind: 'json',
     ...paths,
     array,
+    sequence: false,
     before: slot(text.slice(0, args.start)),
     after: slot(text.slice(args.end)),
     arraySeparator,
   };
+  if (!s.perCallHead.trim() && s.section) {
+    // Bare call objects one after another in a section: the section is the call, a sequence.
+    const { open, close, afterOpen, beforeClose } = s.section;
+    return { call: { open, close }, separator: '', body: { ...body, sequence: true, arraySeparator: s.separator }, callHead: open + afterOpen, callTail: beforeClose + close };
+  }
+  const opening = splitHead(s.perCallHead);
+  if (!opening) return 'the JSON call has no opening marker';
+  const closing = splitTail(s.perCallTail);
   return {
     ...(s.section ? { section: s.section } : {}),
     call: { open: opening.open, close: closing.close },
@@ -259,13 +277,15 @@ function inferNamedCalls(m1: string, m2: string | undefined, notes: string[]): D
     if (typeof tagged === 'string') return tagged;
     ({ args, argsStart, argsEnd } = tagged);
   }
-  const nameSuffix = m1.slice(nameEnd, argsStart);
+  // A call id in the markup (Mistral's `[CALL_ID]…[ARGS]`) is any id.
+  const nameSuffix = idSlot(m1.slice(nameEnd, argsStart), 0);
   let between: string | undefined;
   let nameSuffixCounts = false;
   if (m2 !== undefined && m2.slice(0, argsEnd) === m1.slice(0, argsEnd)) {
     const second = m2.indexOf(PROBE.otherTool, argsEnd);
-    const core = m1.slice(nameEnd, argsEnd);
-    const core2 = second < 0 ? undefined : m2.slice(second + PROBE.otherTool.length, second + PROBE.otherTool.length + core.length);
+    const rawCore = m1.slice(nameEnd, argsEnd);
+    const core = idSlot(rawCore, 0);
+    const core2 = second < 0 ? undefined : idSlot(m2.slice(second + PROBE.otherTool.length, second + PROBE.otherTool.length + rawCore.length), 1);
     if (core2 !== undefined && maskDigits(core2) === maskDigits(core)) {
       between = m2.slice(argsEnd, second);
       // Kimi's `functions.NAME:0` / `:1`: a call counter right after the name.
@@ -279,7 +299,8 @@ function inferNamedCalls(m1: string, m2: string | undefined, notes: string[]): D
   const opening = splitHead(s.perCallHead);
   if (!opening) return 'the call has no opening marker before its name';
   const closing = splitTail(s.perCallTail);
-  if (!closing.close) return 'the call has no closing marker';
+  // No closing marker: the JSON arguments end the call (Mistral's `[TOOL_CALLS]NAME[ARGS]{…}`).
+  if (!closing.close && args.kind !== 'json') return 'the call has no closing marker';
   const body: DerivedNamedCall = { kind: 'named', namePrefix: opening.rest, nameSuffix, nameSuffixCounts, args, argsClose: closing.rest };
   return {
     ...(s.section ? { section: s.section } : {}),

@@ -112,3 +112,29 @@ describe('derived parser on reasoning', () => {
     expect(r.parts).toEqual([{ reasoning: 'hm\n' }, { text: 'Hi <tool_call>' }]);
   });
 });
+
+describe('derived parser: calls with no closing marker, calls in a sequence', () => {
+  it('Mistral Small 3.2: [TOOL_CALLS]NAME[CALL_ID]id[ARGS]{…}, any id, back to back', () => {
+    const syntax = syntaxOf(load('Mistral-Small-3.2-24B-Instruct-2506'))!;
+    const r = parseAllSplits(factory(syntax), 'Sure.[TOOL_CALLS]a[CALL_ID]000000001[ARGS]{"x": 1}[TOOL_CALLS]b[CALL_ID]Xy9[ARGS]{}');
+    expect(r.content).toBe('Sure.');
+    expect(r.calls).toEqual([
+      { name: 'a', arguments: '{"x":1}' },
+      { name: 'b', arguments: '{}' },
+    ]);
+  });
+
+  it('Mistral: [TOOL_CALLS] followed by no call is text', () => {
+    const syntax = syntaxOf(load('unsloth-mistral-Devstral-Small-2507'))!;
+    expect(parseAllSplits(factory(syntax), 'The [TOOL_CALLS] token.').content).toBe('The [TOOL_CALLS] token.');
+  });
+
+  it('MiniMax-M1: call objects one per line in <tool_calls>', () => {
+    const syntax = syntaxOf(load('MiniMax-M1'))!;
+    const r = parseAllSplits(factory(syntax), '<tool_calls>\n{"name": "a", "arguments": {"x": 1}}\n{"name": "b", "arguments": {}}\n</tool_calls>');
+    expect(r.calls).toEqual([
+      { name: 'a', arguments: '{"x":1}' },
+      { name: 'b', arguments: '{}' },
+    ]);
+  });
+});

@@ -11,23 +11,24 @@ import { createThinkParser, type ThinkTags } from '../parsers/think.js';
 import { type CallParse, type ParsedCall, ToolMarkupParser, type ToolSyntax } from '../parsers/tool-markup.js';
 import { buildArguments, type XmlArgsParserOptions } from '../parsers/xml-arguments.js';
 import type { ToolDefinition } from '../types.js';
-import type { DerivedJsonCall, DerivedNamedCall, DerivedSyntax, DerivedTools } from './syntax.js';
+import { CALL_ID_SLOT, type DerivedJsonCall, type DerivedNamedCall, type DerivedSyntax, type DerivedTools } from './syntax.js';
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A regex source for rendered markup: its parts in order, any whitespace around and between them; digits as any number when `counts`. */
+/**
+ * A regex source for rendered markup: its parts in order, any whitespace around and between
+ * them; digits as any number when `counts`; a call id (CALL_ID_SLOT) as any id.
+ */
 export function markupPattern(text: string, counts = false): string {
+  const literal = (part: string): string =>
+    counts
+      ? part
+          .split(/[0-9]+/)
+          .map(escape)
+          .join('[0-9]+')
+      : escape(part);
   const parts = text.trim().split(/\s+/).filter(Boolean);
-  return parts
-    .map((part) =>
-      counts
-        ? part
-            .split(/[0-9]+/)
-            .map(escape)
-            .join('[0-9]+')
-        : escape(part),
-    )
-    .join('\\s*');
+  return parts.map((part) => part.split(CALL_ID_SLOT).map(literal).join('[A-Za-z0-9_-]+')).join('\\s*');
 }
 
 function valueAt(value: unknown, path: readonly string[]): unknown {
@@ -50,7 +51,22 @@ function callFromObject(value: unknown, body: DerivedJsonCall): CallParse {
   return { name, arguments: JSON.stringify(args) };
 }
 
+/** Call objects one after another, separated by whitespace or commas. */
+function parseJsonSequence(text: string, body: DerivedJsonCall): CallParse | ParsedCall[] {
+  const calls: ParsedCall[] = [];
+  for (let rest = text.replace(/^[\s,]+/, ''); rest; rest = rest.replace(/^[\s,]+/, '')) {
+    const end = scanJsonValue(rest);
+    if (end < 0) return { error: 'not valid JSON' };
+    const call = callFromObject(tryParseJson(rest.slice(0, end))?.value, body);
+    if ('error' in call) return call;
+    calls.push(call);
+    rest = rest.slice(end);
+  }
+  return calls.length > 0 ? calls : { error: 'no call' };
+}
+
 function parseJsonBody(text: string, body: DerivedJsonCall): CallParse | ParsedCall[] {
+  if (body.sequence) return parseJsonSequence(text, body);
   const parsed = tryParseJson(text.trim());
   if (!parsed) return { error: 'not valid JSON' };
   if (!Array.isArray(parsed.value)) return callFromObject(parsed.value, body);
@@ -64,15 +80,32 @@ function parseJsonBody(text: string, body: DerivedJsonCall): CallParse | ParsedC
   return calls;
 }
 
-/** `NAME` + arguments, then the arguments' closing markup. */
-function namedParser(body: DerivedNamedCall, tools: readonly ToolDefinition[] | undefined): (text: string, closed: boolean) => CallParse {
+/** A named call's start (prefix, name, suffix) up to where its arguments start. */
+function namedHead(body: DerivedNamedCall): RegExp {
   const argsClose = markupPattern(body.argsClose);
-  const closeRest = new RegExp(`^\\s*${argsClose}\\s*$`);
   const args = body.args;
   // The name is the shortest text after which the arguments start: a JSON object, a key, or
   // (no arguments) the end (GLM writes nothing but a newline between name and arguments).
   const next = args.kind === 'json' ? '\\s*[{]' : `\\s*(?:${markupPattern(args.keyOpen)}|${argsClose ? `${argsClose}\\s*$|` : ''}$)`;
-  const head = new RegExp(`^\\s*${markupPattern(body.namePrefix)}\\s*([^\\n]*?)\\s*${markupPattern(body.nameSuffix, body.nameSuffixCounts)}(?=${next})`);
+  return new RegExp(`^\\s*${markupPattern(body.namePrefix)}\\s*([^\\n]*?)\\s*${markupPattern(body.nameSuffix, body.nameSuffixCounts)}(?=${next})`);
+}
+
+/** Where a named call's JSON arguments start, for a call with no closing marker (-1: the name may still be arriving). */
+function namedJsonStart(body: DerivedNamedCall): (text: string) => number {
+  const head = namedHead(body);
+  return (text) => {
+    const match = head.exec(text);
+    if (match) return match[0].length;
+    // Not yet: wait for the arguments' `{` (a long text without one is no call).
+    return text.includes('{') || text.length > 256 ? 0 : -1;
+  };
+}
+
+/** `NAME` + arguments, then the arguments' closing markup. */
+function namedParser(body: DerivedNamedCall, tools: readonly ToolDefinition[] | undefined): (text: string, closed: boolean) => CallParse {
+  const closeRest = new RegExp(`^\\s*${markupPattern(body.argsClose)}\\s*$`);
+  const args = body.args;
+  const head = namedHead(body);
   const pair =
     args.kind === 'tagged' ? new RegExp(`^\\s*${markupPattern(args.keyOpen)}([\\s\\S]*?)${markupPattern(args.keyClose)}([\\s\\S]*?)${markupPattern(args.valueClose)}`) : undefined;
   return (text, closed) => {
@@ -106,9 +139,11 @@ function namedParser(body: DerivedNamedCall, tools: readonly ToolDefinition[] | 
 export function derivedToolSyntax(tools: DerivedTools, toolDefinitions: readonly ToolDefinition[] | undefined): ToolSyntax {
   const body = tools.body;
   const parse = body.kind === 'json' ? (text: string) => parseJsonBody(text, body) : namedParser(body, toolDefinitions);
+  // No closing marker: the call ends with its JSON (a JSON call, or a name then JSON arguments).
+  const ending = tools.call.close === '' ? { jsonBody: true, ...(body.kind === 'named' ? { jsonStart: namedJsonStart(body) } : {}) } : {};
   return {
     ...(tools.section ? { section: { open: tools.section.open, close: tools.section.close } } : {}),
-    call: { open: tools.call.open, close: tools.call.close, ...(tools.call.close === '' ? { jsonBody: true } : {}) },
+    call: { open: tools.call.open, close: tools.call.close, ...ending },
     parse,
   };
 }

@@ -20,6 +20,8 @@ export const PROBE = {
   numberArg: 'probe_number_arg',
   stringValue: 'PROBE_STRING_VALUE',
   numberValue: 42424,
+  /** The two calls' ids (9 characters: what Mistral's templates require). */
+  callIds: ['call00001', 'call00002'],
 } as const;
 
 const PARAMETERS = {
@@ -77,8 +79,9 @@ export function renderProbes(template: ChatTemplate): ProbeRenderings {
   };
   set('content', render({ role: 'assistant', content: PROBE.content }, false));
   set('reasoning', render({ role: 'assistant', content: PROBE.content, reasoning: PROBE.reasoning }, false));
-  set('oneCall', render({ role: 'assistant', content: '', toolCalls: [call('call00001', PROBE.tool)] }, false));
-  set('twoCalls', render({ role: 'assistant', content: '', toolCalls: [call('call00001', PROBE.tool), call('call00002', PROBE.otherTool)] }, false));
+  const [firstId, secondId] = PROBE.callIds;
+  set('oneCall', render({ role: 'assistant', content: '', toolCalls: [call(firstId, PROBE.tool)] }, false));
+  set('twoCalls', render({ role: 'assistant', content: '', toolCalls: [call(firstId, PROBE.tool), call(secondId, PROBE.otherTool)] }, false));
   set('history', render(undefined, false));
   set('promptThinking', render(undefined, true, true));
   set('promptNoThinking', render(undefined, true, false));

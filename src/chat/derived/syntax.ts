@@ -50,15 +50,23 @@ export interface DerivedJsonCall {
   argsPath: string[];
   /** The call markup holds a JSON array of call objects (`[TOOL_CALLS][{…}, {…}]`). */
   array: boolean;
+  /** The call markup holds call objects one after another (MiniMax-M1's `<tool_calls>\n{…}\n{…}\n</tool_calls>`). */
+  sequence: boolean;
   /** One call object as rendered, split at the arguments object, with the name as NAME_SLOT. */
   before: string;
   after: string;
-  /** Between two objects of the array (`, `). */
+  /** Between two objects of the array or sequence (`, `, `\n`). */
   arraySeparator: string;
 }
 
 /** Marks the tool name in DerivedJsonCall.before / after. */
 export const NAME_SLOT = '\u0000NAME\u0000';
+
+/**
+ * Marks a call id in rendered markup (Mistral's `[CALL_ID]…[ARGS]`, Nemo's `"id": "…"`): the
+ * parser accepts any id there, the grammar any 9 letters or digits (the probe ids' length).
+ */
+export const CALL_ID_SLOT = '\u0000ID\u0000';
 
 export interface DerivedTools {
   /** A wrapper around all the calls of a turn (`<minimax:tool_call>` … `</minimax:tool_call>`). */
@@ -99,11 +107,11 @@ export function describeSyntax(syntax: DerivedSyntax): Record<string, unknown> {
       call: tools.call,
       separator: tools.separator,
       ...(body.kind === 'json'
-        ? { format: body.array ? 'json-array' : 'json', name_path: body.namePath, arguments_path: body.argsPath }
+        ? { format: body.array ? 'json-array' : body.sequence ? 'json-sequence' : 'json', name_path: body.namePath, arguments_path: body.argsPath }
         : {
             format: body.args.kind === 'json' ? 'name + json-arguments' : 'name + tagged-arguments',
             name_prefix: body.namePrefix.trim(),
-            name_suffix: body.nameSuffix.trim(),
+            name_suffix: body.nameSuffix.trim().split(CALL_ID_SLOT).join('<id>'),
             ...(body.args.kind === 'tagged' ? { key_open: body.args.keyOpen.trim(), key_close: body.args.keyClose.trim(), value_close: body.args.valueClose.trim() } : {}),
             ...(body.argsClose.trim() ? { arguments_close: body.argsClose.trim() } : {}),
           }),

@@ -37,6 +37,11 @@ export interface ToolSyntax {
     /** The body is one JSON value (leading whitespace allowed); with `close` `''` it ends the call. */
     jsonBody?: boolean;
     /**
+     * With `jsonBody` and `close` `''`: where the JSON value starts in the text after the opener
+     * (after markup such as Mistral's `NAME[ARGS]`), -1 while more text is needed. Default 0.
+     */
+    jsonStart?(text: string): number;
+    /**
      * Other markers that start a call outside a section and belong to its body (Qwen3-Coder
      * sometimes omits `<tool_call>` and starts with `<function=name>`).
      */
@@ -207,7 +212,8 @@ export class ToolMarkupParser implements OutputParser {
       // call
       if (call.jsonBody && call.close === '') {
         const peek = this.buffer.peek();
-        const end = scanJsonValue(peek);
+        const start = call.jsonStart ? call.jsonStart(peek) : 0;
+        const end = start === -1 ? -1 : scanJsonValue(peek, start);
         if (end === -1 && !this.buffer.isEnded) return;
         if (end === -1) {
           // Cut off by the end of the output: finish() parses what is left.
