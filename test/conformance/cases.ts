@@ -336,6 +336,12 @@ const firefunctionV2: Syntax = {
   calls: (calls) => ` functools${json(calls.map((c) => ({ name: c.name, arguments: c.arguments })))}`,
 };
 
+/** Functionary v3.2: `all\n` text; `NAME\n{json}` calls joined by `>>>` (the prompt ends with the first `>>>`). */
+const functionaryV32: Syntax = {
+  text: (text) => `all\n${text}`,
+  calls: (calls) => calls.map((c) => `${c.name}\n${json(c.arguments)}`).join('>>>'),
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -437,6 +443,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('LFM2.5-8B-A1B', 'lfm2', lfm25Thinking, '<|startoftext|>', '<|im_end|>'),
   // firefunction-v2:  functools[{…}]
   spec('fireworks-ai-llama-3-firefunction-v2', 'firefunction-v2', firefunctionV2, '<|begin_of_text|>', '<|eot_id|>'),
+  // functionary-v3.2: NAME\n{json}>>>NAME\n{json}, all\n text
+  spec('meetkai-functionary-medium-v3.2', 'functionary-v3.2', functionaryV32, '<|begin_of_text|>', '<|eot_id|>'),
 ];
 
 /**
@@ -445,6 +453,10 @@ export const TEMPLATES: readonly TemplateSpec[] = [
  * (Cases where llama.cpp throws are recorded as `{error}` and left out as well.)
  */
 export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>>>> = {
+  'meetkai-functionary-medium-v3.2': {
+    'two-tool-calls':
+      "llama.cpp's Functionary v3.2 handler expects calls back to back without the >>> the template writes between them (NAME\\n{json}>>>NAME\\n{json}) and rejects the output",
+  },
   'deepseek-ai-DeepSeek-R1-Distill-Llama-8B': {
     'tool-call': 'llama.cpp finds no tool-call syntax in this template (tool_mode NONE: it renders calls only when content is none) and returns the call markup as content',
     'two-tool-calls': 'same as tool-call',

@@ -107,6 +107,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'lfm2' },
   { family: 'firefunction-v2' },
   { family: 'minicpm5' },
+  { family: 'functionary-v3.2' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

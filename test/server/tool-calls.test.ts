@@ -190,6 +190,12 @@ const FAMILIES: FamilyCase[] = [
     raw: ' functools[{"name": "get_weather", "arguments": {"city": "Paris"}}]',
   },
   {
+    family: 'functionary-v3.2',
+    template: 'meetkai-functionary-medium-v3.2',
+    // The generation prompt ends with `>>>`: the output starts with the recipient.
+    raw: 'get_weather\n{"city": "Paris"}',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -275,6 +281,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'LFM2.5-8B-A1B': '<|im_start|>assistant\n',
   'fireworks-ai-llama-3-firefunction-v2': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'openbmb-MiniCPM5-1B': '<|im_start|>assistant\n<think>\n',
+  'meetkai-functionary-medium-v3.2': '<|start_header_id|>assistant<|end_header_id|>\n\n>>>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

@@ -59,7 +59,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'llama-cpp-deepseek-r1': 'deepseek-r1',
   'llama-cpp-rwkv-world': 'generic',
   'meetkai-functionary-medium-v3.1': 'functionary-v3.1',
-  'meetkai-functionary-medium-v3.2': 'generic',
+  'meetkai-functionary-medium-v3.2': 'functionary-v3.2',
   'meta-llama-Llama-3.1-8B-Instruct': 'llama3',
   'meta-llama-Llama-3.2-3B-Instruct': 'llama3',
   'meta-llama-Llama-3.3-70B-Instruct': 'llama3',

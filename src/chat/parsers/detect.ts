@@ -66,6 +66,8 @@ const RULES: readonly Rule[] = [
     family: 'hermes',
     test: (s) => has(s, '<tool_call>') && !has(s, ']<]minimax[>[') && !has(s, '<tool_calls>[') && !has(s, '<arg_key>'),
   },
+  // Functionary v3.2: `>>>recipient\n…` messages (llama.cpp's signature).
+  { family: 'functionary-v3.2', test: (s) => has(s, '>>>all', '>>>${recipient}') },
   // Functionary v3.1 (Llama 3.1 headers): <function=name>{json}</function>, no <parameter=.
   { family: 'functionary-v3.1', test: (s) => has(s, '<function=', '</function>', '<|start_header_id|>') && !has(s, '<parameter=') },
   // SmolLM3: `<think>` reasoning; the bundled (Unsloth) template dropped the tools section, whose

@@ -11,6 +11,7 @@ import { createCommandR7bParser } from './command-r7b.js';
 import { createAprielParser } from './apriel.js';
 import { createFunctionaryV31Parser } from './functionary-v3-1.js';
 import { createFirefunctionV2Parser } from './firefunction-v2.js';
+import { createFunctionaryV32Parser } from './functionary-v3-2.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -71,6 +72,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   lfm2: createLfm2Parser,
   'firefunction-v2': createFirefunctionV2Parser,
   minicpm5: createMinicpm5Parser,
+  'functionary-v3.2': createFunctionaryV32Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -243,6 +243,16 @@ const LFM2: FamilySyntax = {
   triggers: () => [{ text: '<|tool_call_start|>' }],
 };
 
+// Functionary v3.2: `NAME\n{…}`, then `>>>NAME\n{…}` per further call. The generation prompt ends
+// with `>>>`, so the first call starts the output with its name (an at-start trigger); a call
+// after text for the user (`all\n…`) starts with `>>>NAME\n`.
+const FUNCTIONARY_V32: FamilySyntax = {
+  args: { kind: 'json', excluded: ['>>>'] },
+  call: (name, args) => `${literal(`${name}\n`)} ${args}`,
+  calls: (call, parallel) => `${literal('>>>')}? ${repeat(call, call, '>>>', parallel)}`,
+  triggers: (names) => names.flatMap((name) => [{ text: `${name}\n`, atStart: true }, { text: `>>>${name}\n` }]),
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -319,6 +329,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return FIREFUNCTION_V2;
     case 'minicpm5':
       return MINICPM5;
+    case 'functionary-v3.2':
+      return FUNCTIONARY_V32;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
