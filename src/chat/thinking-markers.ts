@@ -23,6 +23,8 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   'nemotron-v2': { open: '<think>', close: '</think>', closeWith: '</think>\n' },
   'command-r7b': { open: '<|START_THINKING|>', close: '<|END_THINKING|>', closeWith: '<|END_THINKING|>' },
   granite: { open: '<think>', close: '</think>', closeWith: '</think>' },
+  'deepseek-v3.2': { open: '<think>', close: '</think>', closeWith: '</think>' },
+  'deepseek-v4': { open: '<think>', close: '</think>', closeWith: '</think>' },
   gemma4: { open: '<|channel>thought', close: '<channel|>', closeWith: '<channel|>' },
   // Apriel 1.6: the generation prompt opens reasoning with this sentence (no tags).
   apriel: { open: 'Here are my reasoning steps:', close: '[BEGIN FINAL RESPONSE]', closeWith: '\n[BEGIN FINAL RESPONSE]\n' },

@@ -229,6 +229,20 @@ const apertus: Syntax = {
   calls: (calls) => `<|tools_prefix|>${json(calls.map((c) => ({ [c.name]: c.arguments })))}<|tools_suffix|>`,
 };
 
+/** DeepSeek V3.2 / V4: a DSML block (`function_calls` / `tool_calls`) of invokes, after a blank line, as the template renders it. */
+const deepseekDsml = (block: string): Syntax => ({
+  think: { open: '<think>', close: '</think>' },
+  calls: (calls) =>
+    `\n\n<｜DSML｜${block}>\n${calls
+      .map(
+        (c) =>
+          `<｜DSML｜invoke name="${c.name}">\n${Object.entries(c.arguments)
+            .map(([k, v]) => `<｜DSML｜parameter name="${k}" string="${typeof v === 'string'}">${typeof v === 'string' ? v : JSON.stringify(v)}</｜DSML｜parameter>\n`)
+            .join('')}</｜DSML｜invoke>\n`,
+      )
+      .join('')}</｜DSML｜${block}>`,
+});
+
 /** Gemma 4's value encoding (the template's `format_argument`): strings in <|"|>, keys bare and sorted. */
 const gemma4Value = (value: unknown): string => {
   if (typeof value === 'string') return `<|"|>${value}<|"|>`;
@@ -419,6 +433,10 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('ibm-granite-granite-3.3-2B-Instruct', 'granite', granite, '', '<|end_of_text|>'),
   // apertus: <|tools_prefix|>[{"NAME": {…}}]<|tools_suffix|>
   spec('Apertus-8B-Instruct', 'apertus', apertus, '<s>', '<|assistant_end|>'),
+  // deepseek-v3.2 / deepseek-v4: DSML markup, <think> forced open
+  spec('deepseek-ai-DeepSeek-V3.2', 'deepseek-v3.2', deepseekDsml('function_calls'), '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
+  spec('deepseek-ai-DeepSeek-V4', 'deepseek-v4', deepseekDsml('tool_calls'), '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
+  spec('deepseek-ai-DeepSeek-V4-Flash-0731', 'deepseek-v4', deepseekDsml('tool_calls'), '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>'),
   // gemma4: <|tool_call>call:NAME{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   spec('google-gemma-4-31B-it', 'gemma4', gemma4, '<bos>', '<turn|>'),
   spec('google-gemma-4-31B-it-interleaved', 'gemma4', gemma4, '<bos>', '<turn|>'),

@@ -108,6 +108,8 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'firefunction-v2' },
   { family: 'minicpm5' },
   { family: 'functionary-v3.2' },
+  { family: 'deepseek-v3.2' },
+  { family: 'deepseek-v4' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

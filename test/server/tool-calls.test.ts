@@ -128,6 +128,19 @@ const FAMILIES: FamilyCase[] = [
     raw: '<|tools_prefix|>[{"get_weather": {"city": "Paris"}}]<|tools_suffix|>',
   },
   {
+    family: 'deepseek-v3.2',
+    template: 'deepseek-ai-DeepSeek-V3.2',
+    // Thinking is on by default: the prompt ends with `<think>`.
+    raw: 'User asks about weather.</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name="get_weather">\n<｜DSML｜parameter name="city" string="true">Paris</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>',
+    reasoning: 'User asks about weather.',
+  },
+  {
+    family: 'deepseek-v4',
+    template: 'deepseek-ai-DeepSeek-V4',
+    raw: 'User asks about weather.</think>\n\n<｜DSML｜tool_calls>\n<｜DSML｜invoke name="get_weather">\n<｜DSML｜parameter name="city" string="true">Paris</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gemma4',
     template: 'google-gemma-4-31B-it',
     raw: '<|channel>thought\nUser asks about weather.<channel|><|tool_call>call:get_weather{city:<|"|>Paris<|"|>}<tool_call|>',
@@ -282,10 +295,14 @@ const FAMILY_ENDS: Record<string, string> = {
   'fireworks-ai-llama-3-firefunction-v2': '<|start_header_id|>assistant<|end_header_id|>\n\n',
   'openbmb-MiniCPM5-1B': '<|im_start|>assistant\n<think>\n',
   'meetkai-functionary-medium-v3.2': '<|start_header_id|>assistant<|end_header_id|>\n\n>>>',
+  'deepseek-ai-DeepSeek-V3.2': '<｜Assistant｜><think>',
+  'deepseek-ai-DeepSeek-V4': '<｜Assistant｜><think>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {
   'deepseek-ai-DeepSeek-V3.1': 3,
+  'deepseek-ai-DeepSeek-V3.2': 4,
+  'deepseek-ai-DeepSeek-V4': 4,
   'moonshotai-Kimi-K2': 4,
   'openai-gpt-oss-120b': 3,
   'Apertus-8B-Instruct': 3,

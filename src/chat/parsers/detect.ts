@@ -19,6 +19,10 @@ const RULES: readonly Rule[] = [
   { family: 'kimi-k2', test: (s) => has(s, '<|tool_calls_section_begin|>', '<|tool_call_begin|>') },
   // MiniMax-M2 (M3 namespaces its tags as ]<]minimax[>[ and is a different syntax).
   { family: 'minimax-m2', test: (s) => has(s, '<minimax:tool_call>') && !has(s, ']<]minimax[>[') },
+  // DeepSeek V3.2 / V4: DSML markup (llama.cpp's signature: the template defines dsml_token);
+  // V3.2 names the call block `function_calls`, V4 `tool_calls` (V3.2 also mentions tool_calls).
+  { family: 'deepseek-v3.2', test: (s) => has(s, 'dsml_token', 'DSML', 'function_calls') },
+  { family: 'deepseek-v4', test: (s) => has(s, 'dsml_token', 'DSML', 'tool_calls') },
   // DeepSeek V3.1 writes name<｜tool▁sep｜>{json}; R1 writes function<｜tool▁sep｜>name + ```json fences.
   { family: 'deepseek-v3.1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') && !has(s, '```json') },
   { family: 'deepseek-r1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') },

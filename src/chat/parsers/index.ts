@@ -6,6 +6,7 @@ import type { OutputParser } from '../output-parser.js';
 import type { ToolDefinition } from '../types.js';
 import type { FamilyId, ParserOptions } from './types.js';
 import { createApertusParser } from './apertus.js';
+import { createDeepseekV32Parser, createDeepseekV4Parser } from './deepseek-dsml.js';
 import { createGemma4Parser } from './gemma4.js';
 import { createCommandR7bParser } from './command-r7b.js';
 import { createAprielParser } from './apriel.js';
@@ -73,6 +74,8 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'firefunction-v2': createFirefunctionV2Parser,
   minicpm5: createMinicpm5Parser,
   'functionary-v3.2': createFunctionaryV32Parser,
+  'deepseek-v3.2': createDeepseekV32Parser,
+  'deepseek-v4': createDeepseekV4Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

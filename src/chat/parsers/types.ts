@@ -46,6 +46,8 @@ export const FAMILY_IDS = [
   'minimax-m1', // <tool_calls>\n{"name": …, "arguments": {…}}\n…</tool_calls>
   'firefunction-v2', //  functools[{"name": …, "arguments": {…}}, …]
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
+  'deepseek-v3.2', // <｜DSML｜function_calls><｜DSML｜invoke name=…><｜DSML｜parameter name=… string="true|false">, <think>
+  'deepseek-v4', // the same with <｜DSML｜tool_calls>
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   'functionary-v3.2', // name\n{json}>>>name\n{json}, all\n text (the prompt ends with >>>)
   'functionary-v3.1', // <function=name>{json}</function>, <|python_tag|>{json} for `python`

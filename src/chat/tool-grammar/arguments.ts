@@ -77,6 +77,11 @@ export interface XmlArgumentSyntax {
   nameBefore: string;
   /** Markup between the name and the value (`>\n`). */
   nameAfter: string;
+  /**
+   * Markup between the name and a JSON (non-string) value, where it differs from `nameAfter`
+   * (DeepSeek's `" string="false">` against `" string="true">` for raw text).
+   */
+  nameAfterJson?: string;
   /** Markup after the value (and before the next parameter or the call's end). */
   close: string;
   /** Texts a raw value may not contain (its closing markup and the call's). */
@@ -107,7 +112,7 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
     const declared = isPlainObject(tool.parameters.properties) ? Object.keys(tool.parameters.properties).filter((name) => !BAD_XML_NAME.test(name)) : [];
     const nameRule = declared.length > 0 ? declared.map(literal).join(' | ') : '[a-zA-Z_] [a-zA-Z0-9_.-]*';
     const param = `${prefix}param`;
-    rules.push(`${param} ::= ${xmlParam(syntax, `( ${nameRule} )`, freeText)}`);
+    rules.push(`${param} ::= ${xmlParam(syntax, `( ${nameRule} )`, freeText, true)}`);
     rules.push(`${prefix}args ::= ${param}*`);
     return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: fallback, approximations: [] };
   }
@@ -118,10 +123,10 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
   // A required parameter the schema does not describe cannot be written.
   let exact = [...required].every((name) => names.includes(name));
   for (const [index, name] of names.entries()) {
-    const { value, exact: valueExact } = await xmlValue(tool, name, properties![name], schema, freeText, json);
+    const { value, exact: valueExact, raw } = await xmlValue(tool, name, properties![name], schema, freeText, json);
     exact &&= valueExact;
     const rule = `${prefix}p${index}`;
-    rules.push(`${rule} ::= ${xmlParam(syntax, literal(name), value)}`);
+    rules.push(`${rule} ::= ${xmlParam(syntax, literal(name), value, raw)}`);
     sequence.push(required.has(name) ? rule : `${rule}?`);
   }
   rules.push(`${prefix}args ::= ${sequence.length > 0 ? sequence.join(' ') : '""'}`);
@@ -130,10 +135,11 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
   return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: !exact, approximations: json.approximations };
 }
 
-/** One parameter: `name` and `value` are GBNF sequences. */
-function xmlParam(syntax: XmlArgumentSyntax, name: string, value: string): string {
+/** One parameter: `name` and `value` are GBNF sequences; `raw`: the value is raw text, not JSON. */
+function xmlParam(syntax: XmlArgumentSyntax, name: string, value: string, raw: boolean): string {
   const markup = syntax.optionalNewlines ? literalOptionalNewlines : literal;
-  return `${markup(syntax.nameBefore)} ${name} ${markup(syntax.nameAfter)} ${value} ${markup(syntax.close)}`;
+  const after = raw ? syntax.nameAfter : (syntax.nameAfterJson ?? syntax.nameAfter);
+  return `${markup(syntax.nameBefore)} ${name} ${markup(after)} ${value} ${markup(syntax.close)}`;
 }
 
 /** Keywords that do not restrict values. */
@@ -144,7 +150,8 @@ const restricts = (property: Record<string, unknown>, allowed: readonly string[]
 
 /**
  * The grammar (a sequence) for one XML parameter value. `exact` is false when the schema
- * says more than the grammar enforces (raw text for a schema the raw-text rule cannot express).
+ * says more than the grammar enforces (raw text for a schema the raw-text rule cannot express);
+ * `raw`: the value is raw text (the parsers keep it a string), not JSON.
  */
 async function xmlValue(
   tool: ToolDefinition,
@@ -153,33 +160,33 @@ async function xmlValue(
   schema: Record<string, unknown>,
   freeText: string,
   json: JsonValueGrammar,
-): Promise<{ value: string; exact: boolean }> {
+): Promise<{ value: string; exact: boolean; raw: boolean }> {
   // The same type analysis the parsers use to turn the raw value into JSON.
   const types = parameterTypes([{ ...tool, parameters: schema }], tool.name, name);
   const property = isPlainObject(propertySchema) ? propertySchema : {};
   if (types === undefined) {
     // Any text becomes a valid value of a schema without restrictions.
-    return { value: freeText, exact: !restricts(property, []) };
+    return { value: freeText, exact: !restricts(property, []), raw: true };
   }
   if (types.has('string') && types.size > 1) {
     // Mixed: any text converts to some allowed type or stays a string.
-    return { value: freeText, exact: !restricts(property, ['type']) };
+    return { value: freeText, exact: !restricts(property, ['type']), raw: true };
   }
   if (types.has('string')) {
     const values = Array.isArray(property.enum) ? property.enum : 'const' in property ? [property.const] : undefined;
     if (values) {
       const strings = values.filter((value): value is string => typeof value === 'string');
-      if (strings.length === 0) return { value: freeText, exact: false };
-      return { value: `( ${strings.map(literal).join(' | ')} )`, exact: strings.length === values.length && !restricts(property, ['type', 'enum', 'const']) };
+      if (strings.length === 0) return { value: freeText, exact: false, raw: true };
+      return { value: `( ${strings.map(literal).join(' | ')} )`, exact: strings.length === values.length && !restricts(property, ['type', 'enum', 'const']), raw: true };
     }
     const min = typeof property.minLength === 'number' ? property.minLength : undefined;
     const max = typeof property.maxLength === 'number' ? property.maxLength : undefined;
     const exact = !restricts(property, ['type', 'minLength', 'maxLength']);
     // A bounded string: a bound and an exclusion do not compose in GBNF, so raw characters
     // without `<`: no closing markup can appear.
-    if (min !== undefined || max !== undefined) return { value: `${charClass('<', true)}{${min ?? 0},${max ?? ''}}`, exact };
-    return { value: freeText, exact };
+    if (min !== undefined || max !== undefined) return { value: `${charClass('<', true)}{${min ?? 0},${max ?? ''}}`, exact, raw: true };
+    return { value: freeText, exact, raw: true };
   }
   // Not a string: JSON of the parameter's schema.
-  return { value: await json.value(property, `/properties/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`), exact: true };
+  return { value: await json.value(property, `/properties/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`), exact: true, raw: false };
 }

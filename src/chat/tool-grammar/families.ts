@@ -8,6 +8,7 @@ import type { DerivedSyntax } from '../derived/syntax.js';
 import type { FamilyId } from '../parsers/types.js';
 import type { XmlArgumentSyntax } from './arguments.js';
 import { literal } from './gbnf.js';
+import { DSML_INVOKE_CLOSE, DSML_INVOKE_OPEN, DSML_PARAMETER_CLOSE, DSML_PARAMETER_OPEN, DSML_V32, DSML_V4, type DsmlMarkup } from '../parsers/deepseek-dsml.js';
 import { GEMMA4 } from './gemma4.js';
 import { GLM45 } from './glm.js';
 
@@ -101,6 +102,26 @@ const MINIMAX_M2: FamilySyntax = {
   calls: (call, parallel) => `${literal('<minimax:tool_call>\n')} ${repeat(call, call, '\n', parallel)} ${literal('\n</minimax:tool_call>')}`,
   triggers: () => [{ text: '<minimax:tool_call>' }],
 };
+
+// DeepSeek V3.2 / V4: one DSML block (`function_calls` / `tool_calls`) holding the `<｜DSML｜invoke>`s;
+// a raw-text value is marked `string="true"`, a JSON value `string="false"`, as the template writes them.
+function deepseekDsml(markup: DsmlMarkup): FamilySyntax {
+  return {
+    args: {
+      kind: 'xml',
+      syntax: {
+        nameBefore: `${DSML_PARAMETER_OPEN} name="`,
+        nameAfter: '" string="true">',
+        nameAfterJson: '" string="false">',
+        close: `${DSML_PARAMETER_CLOSE}\n`,
+        excluded: [DSML_PARAMETER_CLOSE, DSML_INVOKE_CLOSE, markup.blockClose],
+      },
+    },
+    call: (name, args) => `${literal(`${DSML_INVOKE_OPEN} name="${name}">\n`)} ${args} ${literal(`${DSML_INVOKE_CLOSE}\n`)}`,
+    calls: (call, parallel) => `${literal(`${markup.blockOpen}\n`)} ${repeat(call, call, '', parallel)} ${literal(markup.blockClose)}`,
+    triggers: () => [{ text: markup.blockOpen }],
+  };
+}
 
 // Kimi-K2: calls in a section, or (as the parser and llama.cpp allow) bare.
 const KIMI_K2: FamilySyntax = {
@@ -331,6 +352,10 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return MINICPM5;
     case 'functionary-v3.2':
       return FUNCTIONARY_V32;
+    case 'deepseek-v3.2':
+      return deepseekDsml(DSML_V32);
+    case 'deepseek-v4':
+      return deepseekDsml(DSML_V4);
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
