@@ -356,6 +356,15 @@ const functionaryV32: Syntax = {
   calls: (calls) => calls.map((c) => `${c.name}\n${json(c.arguments)}`).join('>>>'),
 };
 
+/**
+ * GigaChat 3 / 3.1: one bare `{"name": …, "arguments": …}` after the call marker. The templates
+ * render only an assistant's first tool call (one call per turn): no two-call case.
+ */
+const gigachat = (marker: string): Syntax => ({
+  parallel: false,
+  calls: (calls) => calls.map((c) => `${marker}${json({ name: c.name, arguments: c.arguments })}`).join(''),
+});
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -459,6 +468,9 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('LFM2-8B-A1B', 'lfm2', lfm2, '<|startoftext|>', '<|im_end|>'),
   spec('LFM2.5-Instruct', 'lfm2', lfm2, '<|startoftext|>', '<|im_end|>'),
   spec('LFM2.5-8B-A1B', 'lfm2', lfm25Thinking, '<|startoftext|>', '<|im_end|>'),
+  // gigachat3 / gigachat3.1: a {"name", "arguments"} object after the call marker
+  spec('GigaChat3-10B-A1.8B', 'gigachat3', gigachat('<|message_sep|>\n\nfunction call<|role_sep|>\n'), '<s>', '</s>'),
+  spec('GigaChat3.1-10B-A1.8B', 'gigachat3.1', gigachat('<|function_call|>'), '<s>', '</s>'),
   // firefunction-v2:  functools[{…}]
   spec('fireworks-ai-llama-3-firefunction-v2', 'firefunction-v2', firefunctionV2, '<|begin_of_text|>', '<|eot_id|>'),
   // functionary-v3.2: NAME\n{json}>>>NAME\n{json}, all\n text

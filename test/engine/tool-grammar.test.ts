@@ -110,6 +110,8 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'functionary-v3.2' },
   { family: 'deepseek-v3.2' },
   { family: 'deepseek-v4' },
+  { family: 'gigachat3' },
+  { family: 'gigachat3.1' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

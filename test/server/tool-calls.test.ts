@@ -209,6 +209,16 @@ const FAMILIES: FamilyCase[] = [
     raw: 'get_weather\n{"city": "Paris"}',
   },
   {
+    family: 'gigachat3',
+    template: 'GigaChat3-10B-A1.8B',
+    raw: '<|message_sep|>\n\nfunction call<|role_sep|>\n{"name": "get_weather", "arguments": {"city": "Paris"}}',
+  },
+  {
+    family: 'gigachat3.1',
+    template: 'GigaChat3.1-10B-A1.8B',
+    raw: '<|function_call|>{"name": "get_weather", "arguments": {"city": "Paris"}}',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -297,6 +307,8 @@ const FAMILY_ENDS: Record<string, string> = {
   'meetkai-functionary-medium-v3.2': '<|start_header_id|>assistant<|end_header_id|>\n\n>>>',
   'deepseek-ai-DeepSeek-V3.2': '<｜Assistant｜><think>',
   'deepseek-ai-DeepSeek-V4': '<｜Assistant｜><think>',
+  'GigaChat3-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
+  'GigaChat3.1-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

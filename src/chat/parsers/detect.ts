@@ -50,6 +50,9 @@ const RULES: readonly Rule[] = [
   { family: 'lfm2', test: (s) => has(s, '<|tool_list_start|>', '<|tool_list_end|>') || (has(s, 'List of tools: [') && !has(s, '<|tool_list_start|>')) },
   // Fireworks FireFunction v2: a JSON list of calls after `functools` (a Llama 3 template, so before llama3).
   { family: 'firefunction-v2', test: (s) => has(s, 'functools[') },
+  // Sber GigaChat 3 / 3.1 (llama.cpp's GigaChatV3 rule; 3.1 adds a <|function_call|> token).
+  { family: 'gigachat3.1', test: (s) => has(s, '<|role_sep|>', '<|message_sep|>', '<|function_call|>') },
+  { family: 'gigachat3', test: (s) => has(s, '<|role_sep|>', '<|message_sep|>') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.

@@ -13,6 +13,7 @@ import { createAprielParser } from './apriel.js';
 import { createFunctionaryV31Parser } from './functionary-v3-1.js';
 import { createFirefunctionV2Parser } from './firefunction-v2.js';
 import { createFunctionaryV32Parser } from './functionary-v3-2.js';
+import { createGigachat31Parser, createGigachat3Parser } from './gigachat3.js';
 import { createGlm45Parser } from './glm45.js';
 import { createGraniteParser } from './granite.js';
 import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js';
@@ -76,6 +77,8 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'functionary-v3.2': createFunctionaryV32Parser,
   'deepseek-v3.2': createDeepseekV32Parser,
   'deepseek-v4': createDeepseekV4Parser,
+  gigachat3: createGigachat3Parser,
+  'gigachat3.1': createGigachat31Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

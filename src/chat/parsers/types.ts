@@ -45,6 +45,8 @@ export const FAMILY_IDS = [
   'apriel', // <tool_calls>[{"name": …, "arguments": {…}}]</tool_calls>; 1.6: reasoning … [BEGIN FINAL RESPONSE]
   'minimax-m1', // <tool_calls>\n{"name": …, "arguments": {…}}\n…</tool_calls>
   'firefunction-v2', //  functools[{"name": …, "arguments": {…}}, …]
+  'gigachat3', // <|message_sep|>\n\nfunction call<|role_sep|>\n{"name": …, "arguments": {…}}
+  'gigachat3.1', // <|function_call|>{"name": …, "arguments": {…}}
   'apertus', // <|tools_prefix|>[{"name": {…arguments…}}]<|tools_suffix|>
   'deepseek-v3.2', // <｜DSML｜function_calls><｜DSML｜invoke name=…><｜DSML｜parameter name=… string="true|false">, <think>
   'deepseek-v4', // the same with <｜DSML｜tool_calls>

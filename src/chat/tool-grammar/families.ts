@@ -201,6 +201,14 @@ const FIREFUNCTION_V2: FamilySyntax = {
   triggers: () => [{ text: 'functools[' }],
 };
 
+// GigaChat 3 / 3.1: one `{"name": "NAME", "arguments": {…}}` after the call marker (one call per turn).
+const gigachat = (marker: string): FamilySyntax => ({
+  args: { kind: 'json', excluded: [] },
+  call: GRANITE.call,
+  calls: (call) => `${literal(marker)} ${call}`,
+  triggers: () => [{ text: marker }],
+});
+
 // Apertus: `<|tools_prefix|>[{"NAME": {…}}, …]<|tools_suffix|>`, each call keyed by the tool's name.
 const APERTUS: FamilySyntax = {
   args: { kind: 'json', excluded: ['<|tools_suffix|>'] },
@@ -356,6 +364,10 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return deepseekDsml(DSML_V32);
     case 'deepseek-v4':
       return deepseekDsml(DSML_V4);
+    case 'gigachat3':
+      return gigachat('<|message_sep|>\n\nfunction call<|role_sep|>\n');
+    case 'gigachat3.1':
+      return gigachat('<|function_call|>');
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
