@@ -147,6 +147,13 @@ describe('what cannot be inferred', () => {
     });
   });
 
+  it('Command R7B: the answer wrapped in <|START_RESPONSE|>, an empty START/END thinking block before the calls', () => {
+    const syntax = derive('CohereForAI-c4ai-command-r7b-12-2024-tool_use');
+    expect(syntax.content).toEqual({ open: '<|START_RESPONSE|>', close: '<|END_RESPONSE|>' });
+    expect(syntax.reasoning).toMatchObject({ open: '<|START_THINKING|>', close: '<|END_THINKING|>', source: 'empty block' });
+    expect(syntax.tools).toMatchObject({ call: { open: '<|START_ACTION|>', close: '<|END_ACTION|>' }, body: { namePath: ['tool_name'], argsPath: ['parameters'], array: true } });
+  });
+
   it('Llama 3.x: bare JSON calls have no opening marker to trigger on', () => {
     const result = deriveSyntax(template('meta-llama-Llama-3.1-8B-Instruct'));
     expect(result).toMatchObject({ error: expect.stringContaining('no opening marker') });

@@ -72,6 +72,21 @@ const lastMarker = (text: string): string | undefined => tokenize(text).findLast
 /** `</x>` for `<x>`, `[/X]` for `[X]`. */
 const closingOf = (open: string): string => open[0] + '/' + open.slice(1);
 
+/** Whether `close` closes `open`: `<x>` / `</x>`, or the same name with START / BEGIN → END (`<|START_THINKING|>` / `<|END_THINKING|>`). */
+const closes = (open: string | undefined, close: string | undefined): boolean =>
+  isMarker(open) &&
+  isMarker(close) &&
+  (close === closingOf(open!) || (/START|BEGIN/i.test(open!) && close === open!.replace(/START|BEGIN/i, (m) => (m === m.toUpperCase() ? 'END' : 'end'))));
+
+/** The last two non-whitespace tokens of `text` when they are an empty block (`<think></think>`). */
+function emptyBlockAtEnd(text: string): { open: string; close: string; afterClose: string } | undefined {
+  const [open, close] = tokenize(text)
+    .filter((t) => t.trim())
+    .slice(-2);
+  if (!closes(open, close)) return undefined;
+  return { open: open!, close: close!, afterClose: text.slice(text.lastIndexOf(close!) + close!.length) };
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -214,7 +229,9 @@ function inferJsonCalls(m1: string, m2: string | undefined, found: JsonAt, notes
   const tail = m1.slice(found.end);
   // A JSON array holds every call: its opening marker opens it, the first marker after it closes it.
   if (!array && between === undefined) notes.push(TWO_CALLS_REFUSED);
-  const s = structure(head, tail, array ? undefined : between, notes);
+  // A JSON array of calls opens at the marker right before it (Command R7B writes an empty
+  // thinking block before `<|START_ACTION|>[`).
+  const s = structure(array && lastMarker(head) ? head.slice(head.lastIndexOf(lastMarker(head)!)) : head, tail, array ? undefined : between, notes);
   const body: DerivedJsonCall = {
     kind: 'json',
     ...paths,
@@ -344,16 +361,20 @@ function inferReasoning(probes: ProbeRenderings, source: string): DerivedReasoni
     const tags = tagsAround(withReasoning, withReasoning.indexOf(PROBE.reasoning), PROBE.reasoning.length);
     if (tags) return { ...tags, source: 'reasoning_content' };
   }
-  // An empty block the template writes before the content: `<think></think>PROBE…` (Kimi, GLM).
+  // An empty block the template writes before the content (`<think></think>PROBE…`: Kimi,
+  // GLM) or before the calls (`<|START_THINKING|><|END_THINKING|><|START_ACTION|>`: Command R7B).
   const content = probes.content;
+  const wrapper = contentWrapper(probes);
   if (content?.includes(PROBE.content)) {
-    const tokens = tokenize(content.slice(0, content.indexOf(PROBE.content))).filter((t) => t.trim());
-    const [open, close] = tokens.slice(-2);
-    if (isMarker(open) && close === closingOf(open!)) {
-      const text = content.slice(0, content.indexOf(PROBE.content));
-      const afterClose = text.slice(text.lastIndexOf(close) + close.length);
-      return { open: open!, close, afterOpen: '', afterClose, source: 'empty block' };
-    }
+    const before = content.slice(0, content.indexOf(PROBE.content));
+    const block = emptyBlockAtEnd(wrapper ? before.slice(0, before.lastIndexOf(wrapper.open)) : before);
+    if (block) return { ...block, afterOpen: '', source: 'empty block' };
+  }
+  if (content !== undefined && probes.oneCall !== undefined) {
+    const calls = diffRegion(content, probes.oneCall);
+    const firstCallMarker = tokenize(calls).findIndex((t) => isMarker(t) && !/think|reason/i.test(t));
+    const block = firstCallMarker > 0 ? emptyBlockAtEnd(tokenize(calls).slice(0, firstCallMarker).join('')) : undefined;
+    if (block && /think|reason/i.test(block.open)) return { ...block, afterOpen: '', source: 'empty block' };
   }
   // The generation prompt: thinking off closes an empty block (`<think>\n</think>`), thinking
   // on may open one (`<think>\n`, thinking forced open) whose closing tag the template names.
@@ -361,12 +382,24 @@ function inferReasoning(probes: ProbeRenderings, source: string): DerivedReasoni
     if (prompt === undefined || probes.history === undefined) continue;
     const tail = tokenize(diffRegion(probes.history, prompt)).filter((t) => t.trim());
     const [a, b] = tail.slice(-2);
-    if (isMarker(a) && b === closingOf(a!)) return { open: a!, close: b, afterOpen: '\n', afterClose: '\n\n', source: 'generation prompt' };
+    if (closes(a, b)) return { open: a!, close: b!, afterOpen: '\n', afterClose: '\n\n', source: 'generation prompt' };
     if (isMarker(b) && /^<[a-zA-Z][\w:-]*>$/.test(b!) && source.includes(closingOf(b!))) {
       return { open: b!, close: closingOf(b!), afterOpen: '\n', afterClose: '\n\n', source: 'generation prompt' };
     }
   }
   return undefined;
+}
+
+/**
+ * Markers the template writes around the answer text only: the content rendering's own part
+ * (vs the call rendering) is exactly `OPEN PROBE_CONTENT CLOSE` (Command R7B's
+ * `<|START_RESPONSE|>…<|END_RESPONSE|>`).
+ */
+function contentWrapper(probes: ProbeRenderings): { open: string; close: string } | undefined {
+  if (probes.content === undefined || probes.oneCall === undefined) return undefined;
+  const tokens = tokenize(diffRegion(probes.oneCall, probes.content)).filter((t) => t.trim());
+  const [open, text, close] = tokens;
+  return tokens.length === 3 && text === PROBE.content && isMarker(open) && isMarker(close) && open !== close ? { open: open!, close: close! } : undefined;
 }
 
 /** The template's markup, or why none could be inferred. */
@@ -375,7 +408,8 @@ export function inferSyntax(probes: ProbeRenderings, source: string): Inference 
   const reasoning = inferReasoning(probes, source);
   const tools = inferTools(probes, notes);
   if (typeof tools === 'string') notes.push(`tool calls: ${tools}`);
-  const syntax: DerivedSyntax = { ...(reasoning ? { reasoning } : {}), ...(typeof tools !== 'string' ? { tools } : {}) };
+  const content = contentWrapper(probes);
+  const syntax: DerivedSyntax = { ...(reasoning ? { reasoning } : {}), ...(typeof tools !== 'string' ? { tools } : {}), ...(content ? { content } : {}) };
   // (tools is a string here: the reason none was found)
   if (!syntax.reasoning && !syntax.tools) return { error: `no reasoning markup, and ${String(tools)}`, notes };
   return { syntax, notes };

@@ -138,3 +138,11 @@ describe('derived parser: calls with no closing marker, calls in a sequence', ()
     ]);
   });
 });
+
+describe('derived parser: a content wrapper', () => {
+  it('Command R7B: reasoning, then the answer without its <|START_RESPONSE|> markers, in every split', () => {
+    const syntax = syntaxOf(load('CohereForAI-c4ai-command-r7b-12-2024-tool_use'))!;
+    const r = parseAllSplits(factory(syntax), '<|START_THINKING|>hm<|END_THINKING|><|START_RESPONSE|>Hi <|START there<|END_RESPONSE|>');
+    expect(r.parts).toEqual([{ reasoning: 'hm' }, { text: 'Hi <|START there' }]);
+  });
+});

@@ -93,12 +93,15 @@ export interface DerivedTools {
 export interface DerivedSyntax {
   reasoning?: DerivedReasoning;
   tools?: DerivedTools;
+  /** Markers around the answer text, dropped from it (Command R7B's `<|START_RESPONSE|>` … `<|END_RESPONSE|>`). */
+  content?: { open: string; close: string };
 }
 
 /** The markers as /props and the start-up log show them. */
 export function describeSyntax(syntax: DerivedSyntax): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (syntax.reasoning) out.reasoning = { open: syntax.reasoning.open, close: syntax.reasoning.close, source: syntax.reasoning.source };
+  if (syntax.content) out.content = syntax.content;
   const tools = syntax.tools;
   if (tools) {
     const body = tools.body;
