@@ -34,6 +34,7 @@
 // tool names on tool results, 9-character ids for Mistral, reasoning as `thinking` for gpt-oss.
 
 import { ApiError, FatalError } from '../errors.js';
+import { DEFAULT_RENDER_LIMITS, RenderBudget, TemplateBudgetError, type RenderLimits } from './template/budget.js';
 import { detectCaps, type TemplateCaps } from './template/caps.js';
 import { CompatInterpreter } from './template/interpreter.js';
 import { Environment, Template, type Statement } from './template/jinja.js';
@@ -88,6 +89,8 @@ export interface ChatTemplateOptions {
   eosToken?: string;
   /** Where the template came from, for load errors (e.g. `tokenizer.chat_template of model.gguf`). */
   origin?: string;
+  /** What one rendering may spend (template/budget.ts); defaults for anything unset. */
+  limits?: Partial<RenderLimits>;
 }
 
 export interface RenderInput {
@@ -142,12 +145,16 @@ function pyJsonDumps(value: unknown): string {
 /** Thrown by raise_exception inside a template. */
 class TemplateRaise extends Error {}
 
-function range(...args: number[]): number[] {
-  const [start, stop, step = 1] = args.length <= 1 ? [0, args[0] ?? 0] : args;
-  if (step === 0) throw new Error('range() arg 3 must not be zero');
-  const out: number[] = [];
-  for (let i = start ?? 0; step > 0 ? i < (stop ?? 0) : i > (stop ?? 0); i += step) out.push(i);
-  return out;
+/** Python's range(), its length checked against the rendering's budget before the list is built. */
+function rangeWithin(budget: RenderBudget): (...args: number[]) => number[] {
+  return (...args) => {
+    const [start = 0, stop = 0, step = 1] = args.length <= 1 ? [0, args[0] ?? 0] : args;
+    if (step === 0) throw new Error('range() arg 3 must not be zero');
+    budget.range(Math.max(0, Math.ceil((stop - start) / step)));
+    const out: number[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+    return out;
+  };
 }
 
 export class ChatTemplate {
@@ -158,6 +165,7 @@ export class ChatTemplate {
   private readonly eosToken: string;
   /** The template reads a `functions` variable (FUNCTIONS_VARIABLE). */
   private readonly readsFunctions: boolean;
+  private readonly limits: RenderLimits;
 
   constructor(source: string, options: ChatTemplateOptions = {}) {
     // The interpreter subclasses @huggingface/jinja's internals: only the measured version will do.
@@ -166,13 +174,20 @@ export class ChatTemplate {
     this.readsFunctions = FUNCTIONS_VARIABLE.test(source);
     this.bosToken = options.bosToken ?? '';
     this.eosToken = options.eosToken ?? '';
+    this.limits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
     try {
       this.program = new Template(source).parsed;
     } catch (error) {
       const where = options.origin ? ` (${options.origin})` : '';
       throw new FatalError(`The chat template${where} could not be parsed: ${(error as Error).message}`, { cause: error });
     }
-    this.caps = detectCaps(source, (context, prepare) => this.renderRaw(context, new Date(), prepare));
+    try {
+      this.caps = detectCaps(source, (context, prepare) => this.renderRaw(context, new Date(), prepare));
+    } catch (error) {
+      if (!(error instanceof TemplateBudgetError)) throw error;
+      const where = options.origin ? ` (${options.origin})` : '';
+      throw new FatalError(`The chat template${where} went over its rendering limits on a plain conversation: ${error.message}`, { cause: error });
+    }
   }
 
   /** Render a conversation into prompt text. Throws ApiError for input the template rejects. */
@@ -200,6 +215,9 @@ export class ChatTemplate {
         throw new ApiError('invalid_request', `chat template error: ${error.message}`, { code: 'chat_template_error' });
       }
       if (error instanceof ApiError) throw error;
+      if (error instanceof TemplateBudgetError) {
+        throw new ApiError('internal', `the chat template went over its rendering limits: ${error.message}`, { code: 'chat_template_limit', cause: error });
+      }
       throw new ApiError('internal', `the chat template could not be rendered: ${(error as Error).message}`, {
         code: 'chat_template_failed',
         cause: error,
@@ -219,7 +237,8 @@ export class ChatTemplate {
     env.set('True', true);
     env.set('False', false);
     env.set('None', null);
-    env.set('range', range);
+    const budget = new RenderBudget(this.limits);
+    env.set('range', rangeWithin(budget));
     env.set('raise_exception', (message: unknown) => {
       throw new TemplateRaise(String(message));
     });
@@ -241,7 +260,7 @@ export class ChatTemplate {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      return String(new CompatInterpreter(env).run(this.program).value);
+      return String(new CompatInterpreter(env, budget).run(this.program).value);
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }

@@ -1,6 +1,7 @@
 // What a template can do, found by rendering small probe conversations once at load time —
 // the same approach (and the same probes) as llama.cpp's common/jinja/caps.cpp.
 
+import { TemplateBudgetError } from './budget.js';
 import { isArray, isMapping, type Environment, type RuntimeValue } from './jinja.js';
 
 export interface TemplateCaps {
@@ -72,7 +73,10 @@ function child(value: RuntimeValue | undefined, key: string | number): RuntimeVa
 function tryRender(render: RawRender, context: Record<string, unknown>, prepare?: (env: Environment) => void): string | undefined {
   try {
     return render(context, prepare);
-  } catch {
+  } catch (error) {
+    // A probe the template refuses tells us something; one that went over the rendering limits
+    // says every probe would (each would wait the full time limit): stop probing.
+    if (error instanceof TemplateBudgetError) throw error;
     return undefined;
   }
 }

@@ -29,6 +29,7 @@ import {
   type TestNode,
 } from './ast.js';
 import { applyExtraFilter, EXTRA_TESTS, type FilterHost, runTest } from './filters.js';
+import { RenderBudget } from './budget.js';
 import { evaluateForLoop, LoopControl, type LoopHost } from './loops.js';
 import { libraryHasMember, methodFor } from './methods.js';
 import { pyStr } from './python.js';
@@ -38,11 +39,15 @@ import { type Args, type DictKey, dictMap, lookupKey, toDictKey, typeName } from
 const NON_OUTPUT = new Set(['Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Comment', 'Break', 'Continue', 'Program']);
 
 export class CompatInterpreter extends Interpreter implements FilterHost, LoopHost {
-  constructor(env: Environment) {
+  constructor(
+    env: Environment,
+    readonly budget: RenderBudget = new RenderBudget(),
+  ) {
     super(env);
   }
 
   override evaluate(statement: Statement | undefined, environment: Environment): RuntimeValue {
+    this.budget.step();
     const node = statement as Node | undefined;
     switch (node?.type) {
       case PRECOMPUTED:
@@ -135,6 +140,7 @@ export class CompatInterpreter extends Interpreter implements FilterHost, LoopHo
         continue;
       }
       out += pyStr(value);
+      this.budget.output(out.length);
     }
     return str(out);
   }

@@ -3,11 +3,13 @@
 
 import { Environment, bool, func, int, isArray, isString, isUndefined, object, str, truthy, undef, type Interpreter, type RuntimeValue, type Statement } from './jinja.js';
 import type { ForNode, IdentifierNode, Node, SelectNode } from './ast.js';
+import type { RenderBudget } from './budget.js';
 import { dictKeys, typeName } from './values.js';
 
 /** What a loop needs from the interpreter: evaluating nodes and printing a block as Python would. */
 export interface LoopHost extends Pick<Interpreter, 'evaluate'> {
   printBlock(statements: Node[], environment: Environment): RuntimeValue;
+  readonly budget: RenderBudget;
 }
 
 /**
@@ -43,10 +45,12 @@ export function evaluateForLoop(host: LoopHost, node: ForNode, environment: Envi
 
   let out = '';
   for (let i = 0; i < items.length; i++) {
+    host.budget.step(); // an iteration costs a step even when its body is empty
     scope.setVariable('loop', object(new LoopInfo(items, i)));
     bind(scope, items[i]!);
     try {
       out += host.printBlock(node.body, scope).value as string;
+      host.budget.output(out.length);
     } catch (error) {
       if (!(error instanceof LoopControl)) throw error;
       out += error.output;
