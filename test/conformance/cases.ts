@@ -293,6 +293,20 @@ const minimaxM1: Syntax = {
   calls: (calls) => `<tool_calls>\n${calls.map((c) => `${json({ name: c.name, arguments: c.arguments })}\n`).join('')}</tool_calls>`,
 };
 
+/** Tencent Hy3: GLM-style tagged arguments with `:opensource` tags in a section, as the template renders them. */
+const hy3: Syntax = {
+  think: { open: '<think:opensource>', close: '</think:opensource>' },
+  calls: (calls) =>
+    `<tool_calls:opensource>\n${calls
+      .map(
+        (c) =>
+          `<tool_call:opensource>${c.name}<tool_sep:opensource>\n${Object.entries(c.arguments)
+            .map(([k, v]) => `<arg_key:opensource>${k}</arg_key:opensource>\n<arg_value:opensource>${typeof v === 'string' ? v : JSON.stringify(v)}</arg_value:opensource>\n`)
+            .join('')}</tool_call:opensource>\n`,
+      )
+      .join('')}</tool_calls:opensource>`,
+};
+
 /** OpenBMB MiniCPM5: bare `<function name="N"><param name="K">V</param></function>` calls, a newline between them. */
 const minicpm5: Syntax = {
   think: { open: '<think>\n', close: '\n</think>\n\n' },
@@ -457,6 +471,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
   // minimax-m1: <tool_calls>\n{…}\n{…}\n</tool_calls>
   spec('MiniMax-M1', 'minimax-m1', minimaxM1, '', '<end_of_sentence>'),
+  // hy3: <tool_calls:opensource><tool_call:opensource>N<tool_sep:opensource><arg_key:opensource>…, <think:opensource>
+  spec('tencent-Hy3', 'hy3', hy3, '<｜hy_begin_of_sentence:opensource｜>', '<｜hy_eos:opensource｜>'),
   // minicpm5: <function name="N"><param name="K">V</param></function>, <think>
   spec('openbmb-MiniCPM5-1B', 'minicpm5', minicpm5, '<s>', '<|im_end|>'),
   // solar-open: <|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>

@@ -112,6 +112,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'deepseek-v4' },
   { family: 'gigachat3' },
   { family: 'gigachat3.1' },
+  { family: 'hy3' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -173,6 +173,12 @@ const FAMILIES: FamilyCase[] = [
     raw: '<tool_calls>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_calls>',
   },
   {
+    family: 'hy3',
+    template: 'tencent-Hy3',
+    // The template's default reasoning_effort (no_think) closes thinking in the generation prompt.
+    raw: '<tool_calls:opensource>\n<tool_call:opensource>get_weather<tool_sep:opensource>\n<arg_key:opensource>city</arg_key:opensource>\n<arg_value:opensource>Paris</arg_value:opensource>\n</tool_call:opensource>\n</tool_calls:opensource>',
+  },
+  {
     family: 'minicpm5',
     template: 'openbmb-MiniCPM5-1B',
     // The generation prompt opens thinking (`<think>\n`).
@@ -309,6 +315,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'deepseek-ai-DeepSeek-V4': '<｜Assistant｜><think>',
   'GigaChat3-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
   'GigaChat3.1-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
+  'tencent-Hy3': '<think:opensource></think:opensource>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {
@@ -321,6 +328,7 @@ const FAMILY_MEMORY: Record<string, number> = {
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 3,
   Cohere2MoE: 3,
   'upstage-Solar-Open-100B': 4,
+  'tencent-Hy3': 4,
 };
 const INFERENCE_FAMILIES: {
   family: string;

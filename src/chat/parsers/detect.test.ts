@@ -73,7 +73,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'poolside-Laguna-S-2.1': 'glm45',
   'poolside-Laguna-XS-2.1': 'glm45',
   'poolside-Laguna-XS.2': 'glm45',
-  'tencent-Hy3': 'generic',
+  'tencent-Hy3': 'hy3',
   'unsloth-Apriel-1.5': 'apriel',
   'unsloth-mistral-Devstral-Small-2507': 'mistral',
   'upstage-Solar-Open-100B': 'solar-open',
@@ -104,6 +104,7 @@ describe('detectFamily', () => {
     expect(templateThinks(read('Apriel-1.6-15b-Thinker-fixed'))).toBe(true);
     expect(templateThinks(read('unsloth-Apriel-1.5'))).toBe(false);
     expect(templateThinks(read('upstage-Solar-Open-100B'))).toBe(true);
+    expect(templateThinks(read('tencent-Hy3'))).toBe(true);
   });
 
   it('unknown templates are generic', () => {

@@ -41,6 +41,8 @@ const RULES: readonly Rule[] = [
   { family: 'apriel', test: (s) => has(s, '<tool_calls>[', '</tool_calls>') },
   // MiniMax-M1: JSON calls one per line in <tool_calls>…</tool_calls> (after Apriel's `<tool_calls>[`).
   { family: 'minimax-m1', test: (s) => has(s, '<tool_calls>', '</tool_calls>') },
+  // Tencent Hy3: GLM-style tagged arguments with `:opensource` tags, built by `'<tool_call{}>'.format(HYTK)`.
+  { family: 'hy3', test: (s) => has(s, ':opensource', '<tool_sep{}>', '<arg_key{}>') },
   // OpenBMB MiniCPM5: bare <function name="…"><param name="…">…</param></function> calls.
   { family: 'minicpm5', test: (s) => has(s, 'Tool usage guidelines:', '<function name="', '<param name="') },
   // Upstage Solar Open: <|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{json} in <|begin|>assistant messages.
@@ -107,6 +109,8 @@ export function templateThinks(template: string): boolean {
     template.includes('<|channel>thought') ||
     template.includes('<|START_THINKING|>') ||
     (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]')) ||
-    template.includes('<|begin|>assistant<|think|>')
+    template.includes('<|begin|>assistant<|think|>') ||
+    // Hy3 builds its tag: '<think{}>'.format(':opensource').
+    template.includes("'<think{}>'.format(")
   );
 }

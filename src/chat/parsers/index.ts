@@ -26,6 +26,7 @@ import { createQwen3CoderParser } from './qwen3-coder.js';
 import { createSeedOssParser } from './seed-oss.js';
 import { createSolarOpenParser } from './solar-open.js';
 import { createMinicpm5Parser } from './minicpm5.js';
+import { createHy3Parser } from './hy3.js';
 import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 // ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
 import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
@@ -79,6 +80,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'deepseek-v4': createDeepseekV4Parser,
   gigachat3: createGigachat3Parser,
   'gigachat3.1': createGigachat31Parser,
+  hy3: createHy3Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -55,6 +55,7 @@ export const FAMILY_IDS = [
   'functionary-v3.1', // <function=name>{json}</function>, <|python_tag|>{json} for `python`
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer
   'derived', // inferred from the template's own renderings at load (src/chat/derived/): markers are per model
+  'hy3', // <tool_calls:opensource><tool_call:opensource>name<tool_sep:opensource><arg_key:opensource>k</arg_key:opensource><arg_value:opensource>v</arg_value:opensource>…, <think:opensource>
   'minicpm5', // <function name="N"><param name="K">V</param></function> (CDATA for markup-like values), <think>
   'solar-open', // <|think|>…<|end|><|begin|>assistant<|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>
   'lfm2', // <|tool_call_start|>[name(key="value"), …]<|tool_call_end|>, <think> (LFM2 / LFM2.5)

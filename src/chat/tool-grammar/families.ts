@@ -227,6 +227,23 @@ const COMMAND_R7B: FamilySyntax = {
   triggers: () => [{ text: '<|START_ACTION|>' }],
 };
 
+// Hy3: GLM-4.5's tagged arguments with `:opensource` tags, in a `<tool_calls:opensource>` section,
+// written with the template's newlines.
+const HY3: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<arg_key:opensource>',
+      nameAfter: '</arg_key:opensource>\n<arg_value:opensource>',
+      close: '</arg_value:opensource>\n',
+      excluded: ['</arg_value:opensource>', '</tool_call:opensource>'],
+    },
+  },
+  call: (name, args) => `${literal(`<tool_call:opensource>${name}<tool_sep:opensource>\n`)} ${args} ${literal('</tool_call:opensource>\n')}`,
+  calls: (call, parallel) => `${literal('<tool_calls:opensource>\n')} ${repeat(call, call, '', parallel)} ${literal('</tool_calls:opensource>')}`,
+  triggers: () => [{ text: '<tool_calls:opensource>' }],
+};
+
 // MiniCPM5: `<function name="NAME"><param name="P">VALUE</param>…</function>`, a newline between
 // calls. The grammar writes values bare (the parser also reads `<![CDATA[…]]>`, which the model
 // uses for values holding `<`, `&` or a newline: those stay out of grammar-made values).
@@ -368,6 +385,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return gigachat('<|message_sep|>\n\nfunction call<|role_sep|>\n');
     case 'gigachat3.1':
       return gigachat('<|function_call|>');
+    case 'hy3':
+      return HY3;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':
