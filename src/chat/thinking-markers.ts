@@ -32,6 +32,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   minicpm5: { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
   'solar-open': { open: '<|think|>', close: '<|end|>', closeWith: '<|end|><|begin|>assistant' },
   lfm2: { open: '<think>', close: '</think>', closeWith: '</think>' },
+  'minimax-m3': { open: '<mm:think>', close: '</mm:think>', closeWith: '</mm:think>' },
   'seed-oss': { open: '<seed:think>', close: '</seed:think>', closeWith: '</seed:think>\n' },
   mistral: { open: '[THINK]', close: '[/THINK]', closeWith: '[/THINK]' },
   'gpt-oss': { open: '<|channel|>analysis<|message|>', close: '<|end|>', closeWith: '<|end|><|start|>assistant<|channel|>final<|message|>' },

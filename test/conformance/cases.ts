@@ -379,6 +379,25 @@ const gigachat = (marker: string): Syntax => ({
   calls: (calls) => calls.map((c) => `${marker}${json({ name: c.name, arguments: c.arguments })}`).join(''),
 });
 
+const MINIMAX_NS = ']<]minimax[>[';
+/**
+ * MiniMax-M3: `<mm:think>…</mm:think>`, a turn without reasoning starts with a bare `</mm:think>`;
+ * calls in `NS<tool_call>\n…NS</tool_call>`, each `NS<invoke name="N">NS<key>value NS</key>NS</invoke>\n`.
+ */
+const minimaxM3: Syntax = {
+  think: { open: '<mm:think>', close: '</mm:think>' },
+  text: (text, afterReasoning) => (afterReasoning ? text : `</mm:think>${text}`),
+  calls: (calls, afterReasoning) =>
+    `${afterReasoning ? '' : '</mm:think>'}${MINIMAX_NS}<tool_call>\n${calls
+      .map(
+        (c) =>
+          `${MINIMAX_NS}<invoke name="${c.name}">${Object.entries(c.arguments)
+            .map(([k, v]) => `${MINIMAX_NS}<${k}>${typeof v === 'string' ? v : JSON.stringify(v)}${MINIMAX_NS}</${k}>`)
+            .join('')}${MINIMAX_NS}</invoke>\n`,
+      )
+      .join('')}${MINIMAX_NS}</tool_call>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -491,6 +510,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('fireworks-ai-llama-3-firefunction-v2', 'firefunction-v2', firefunctionV2, '<|begin_of_text|>', '<|eot_id|>'),
   // functionary-v3.2: NAME\n{json}>>>NAME\n{json}, all\n text
   spec('meetkai-functionary-medium-v3.2', 'functionary-v3.2', functionaryV32, '<|begin_of_text|>', '<|eot_id|>'),
+  // minimax-m3: ]<]minimax[>[<tool_call>, <invoke name=…>, parameters as elements; <mm:think>
+  spec('MiniMax-M3', 'minimax-m3', minimaxM3, ']~b]', '[e~['),
 ];
 
 /**

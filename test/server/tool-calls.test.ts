@@ -225,6 +225,12 @@ const FAMILIES: FamilyCase[] = [
     raw: '<|function_call|>{"name": "get_weather", "arguments": {"city": "Paris"}}',
   },
   {
+    family: 'minimax-m3',
+    template: 'MiniMax-M3',
+    raw: '<mm:think>User asks about weather.</mm:think>]<]minimax[>[<tool_call>\n]<]minimax[>[<invoke name="get_weather">]<]minimax[>[<city>Paris]<]minimax[>[</city>]<]minimax[>[</invoke>\n]<]minimax[>[</tool_call>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -316,6 +322,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'GigaChat3-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
   'GigaChat3.1-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
   'tencent-Hy3': '<think:opensource></think:opensource>',
+  'MiniMax-M3': ']~b]ai\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {
@@ -329,6 +336,7 @@ const FAMILY_MEMORY: Record<string, number> = {
   Cohere2MoE: 3,
   'upstage-Solar-Open-100B': 4,
   'tencent-Hy3': 4,
+  'MiniMax-M3': 4,
 };
 const INFERENCE_FAMILIES: {
   family: string;

@@ -28,7 +28,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'MiMo-VL': 'hermes',
   'MiniMax-M1': 'minimax-m1',
   'MiniMax-M2': 'minimax-m2',
-  'MiniMax-M3': 'generic',
+  'MiniMax-M3': 'minimax-m3',
   'Mistral-Small-3.2-24B-Instruct-2506': 'mistral',
   'NVIDIA-Nemotron-3-Nano-30B-A3B-BF16': 'qwen3-coder',
   'NVIDIA-Nemotron-Nano-v2': 'nemotron-v2',
@@ -105,6 +105,7 @@ describe('detectFamily', () => {
     expect(templateThinks(read('unsloth-Apriel-1.5'))).toBe(false);
     expect(templateThinks(read('upstage-Solar-Open-100B'))).toBe(true);
     expect(templateThinks(read('tencent-Hy3'))).toBe(true);
+    expect(templateThinks(read('MiniMax-M3'))).toBe(true);
   });
 
   it('unknown templates are generic', () => {

@@ -23,6 +23,8 @@ const RULES: readonly Rule[] = [
   // V3.2 names the call block `function_calls`, V4 `tool_calls` (V3.2 also mentions tool_calls).
   { family: 'deepseek-v3.2', test: (s) => has(s, 'dsml_token', 'DSML', 'function_calls') },
   { family: 'deepseek-v4', test: (s) => has(s, 'dsml_token', 'DSML', 'tool_calls') },
+  // MiniMax-M3: the same invoke structure in tags namespaced by the ]<]minimax[>[ token.
+  { family: 'minimax-m3', test: (s) => has(s, ']<]minimax[>[', '<tool_call>', '<invoke name=') },
   // DeepSeek V3.1 writes name<｜tool▁sep｜>{json}; R1 writes function<｜tool▁sep｜>name + ```json fences.
   { family: 'deepseek-v3.1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') && !has(s, '```json') },
   { family: 'deepseek-r1', test: (s) => has(s, '<｜tool▁calls▁begin｜>') },
@@ -106,6 +108,7 @@ export function templateThinks(template: string): boolean {
   return (
     template.includes('<think>') ||
     template.includes('<seed:think>') ||
+    template.includes('<mm:think>') ||
     template.includes('<|channel>thought') ||
     template.includes('<|START_THINKING|>') ||
     (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]')) ||

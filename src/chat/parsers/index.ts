@@ -20,6 +20,7 @@ import { HERMES_SYNTAX, QWEN3_THINK_TAGS, createHermesParser } from './hermes.js
 import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM1Parser } from './minimax-m1.js';
 import { createLfm2Parser } from './lfm2.js';
+import { createMinimaxM3Parser } from './minimax-m3.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
@@ -81,6 +82,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   gigachat3: createGigachat3Parser,
   'gigachat3.1': createGigachat31Parser,
   hy3: createHy3Parser,
+  'minimax-m3': createMinimaxM3Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

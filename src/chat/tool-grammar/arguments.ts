@@ -82,8 +82,11 @@ export interface XmlArgumentSyntax {
    * (DeepSeek's `" string="false">` against `" string="true">` for raw text).
    */
   nameAfterJson?: string;
-  /** Markup after the value (and before the next parameter or the call's end). */
-  close: string;
+  /**
+   * Markup after the value (and before the next parameter or the call's end); a function of
+   * the parameter name where the closing tag repeats it (MiniMax-M3's `NS</city>`).
+   */
+  close: string | ((name: string) => string);
   /** Texts a raw value may not contain (its closing markup and the call's). */
   excluded: readonly string[];
   /** Every newline of the markup may be left out (GLM-4.7 writes GLM-4.5's markup without them). */
@@ -110,9 +113,16 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
     // Any parameters with raw values: exact for a schema that allows any object, the
     // fallback otherwise (named as in the schema when it names them).
     const declared = isPlainObject(tool.parameters.properties) ? Object.keys(tool.parameters.properties).filter((name) => !BAD_XML_NAME.test(name)) : [];
-    const nameRule = declared.length > 0 ? declared.map(literal).join(' | ') : '[a-zA-Z_] [a-zA-Z0-9_.-]*';
     const param = `${prefix}param`;
-    rules.push(`${param} ::= ${xmlParam(syntax, `( ${nameRule} )`, freeText, true)}`);
+    if (typeof syntax.close === 'function') {
+      // The closing tag names the parameter: one alternative per declared name (none: no
+      // parameters can be written, and the tool is reported unconstrained).
+      if (declared.length === 0) return { rules: `${prefix}args ::= ""`, rule: `${prefix}args`, unconstrained: true, approximations: [] };
+      rules.push(`${param} ::= ${declared.map((name) => `( ${xmlParam(syntax, name, freeText, true)} )`).join(' | ')}`);
+    } else {
+      const nameRule = declared.length > 0 ? declared.map(literal).join(' | ') : '[a-zA-Z_] [a-zA-Z0-9_.-]*';
+      rules.push(`${param} ::= ${xmlParam(syntax, undefined, freeText, true, `( ${nameRule} )`)}`);
+    }
     rules.push(`${prefix}args ::= ${param}*`);
     return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: fallback, approximations: [] };
   }
@@ -126,7 +136,7 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
     const { value, exact: valueExact, raw } = await xmlValue(tool, name, properties![name], schema, freeText, json);
     exact &&= valueExact;
     const rule = `${prefix}p${index}`;
-    rules.push(`${rule} ::= ${xmlParam(syntax, literal(name), value, raw)}`);
+    rules.push(`${rule} ::= ${xmlParam(syntax, name, value, raw)}`);
     sequence.push(required.has(name) ? rule : `${rule}?`);
   }
   rules.push(`${prefix}args ::= ${sequence.length > 0 ? sequence.join(' ') : '""'}`);
@@ -135,11 +145,12 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
   return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: !exact, approximations: json.approximations };
 }
 
-/** One parameter: `name` and `value` are GBNF sequences; `raw`: the value is raw text, not JSON. */
-function xmlParam(syntax: XmlArgumentSyntax, name: string, value: string, raw: boolean): string {
+/** One parameter: `name` its name (undefined: any name `nameRule` admits), `value` and `nameRule` GBNF sequences; `raw`: the value is raw text, not JSON. */
+function xmlParam(syntax: XmlArgumentSyntax, name: string | undefined, value: string, raw: boolean, nameRule = literal(name ?? '')): string {
   const markup = syntax.optionalNewlines ? literalOptionalNewlines : literal;
   const after = raw ? syntax.nameAfter : (syntax.nameAfterJson ?? syntax.nameAfter);
-  return `${markup(syntax.nameBefore)} ${name} ${markup(after)} ${value} ${markup(syntax.close)}`;
+  const close = typeof syntax.close === 'function' ? syntax.close(name ?? '') : syntax.close;
+  return `${markup(syntax.nameBefore)} ${nameRule} ${markup(after)} ${value} ${markup(close)}`;
 }
 
 /** Keywords that do not restrict values. */

@@ -5,6 +5,7 @@
 
 import { derivedFamilySyntax } from '../derived/grammar.js';
 import type { DerivedSyntax } from '../derived/syntax.js';
+import { MINIMAX_M3_NS } from '../parsers/minimax-m3.js';
 import type { FamilyId } from '../parsers/types.js';
 import type { XmlArgumentSyntax } from './arguments.js';
 import { literal } from './gbnf.js';
@@ -122,6 +123,18 @@ function deepseekDsml(markup: DsmlMarkup): FamilySyntax {
     triggers: () => [{ text: markup.blockOpen }],
   };
 }
+// MiniMax-M3: M2's structure with every tag namespaced by `]<]minimax[>[` (NS) and parameters as
+// elements named after them, `NS<city>Paris NS</city>`. Non-string values are JSON of their schema
+// (the template expands objects and arrays into elements; the parser reads both).
+const MINIMAX_M3: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: { nameBefore: `${MINIMAX_M3_NS}<`, nameAfter: '>', close: (name) => `${MINIMAX_M3_NS}</${name}>`, excluded: [MINIMAX_M3_NS] },
+  },
+  call: (name, args) => `${literal(`${MINIMAX_M3_NS}<invoke name="${name}">`)} ${args} ${literal(`${MINIMAX_M3_NS}</invoke>`)}`,
+  calls: (call, parallel) => `${literal(`${MINIMAX_M3_NS}<tool_call>\n`)} ${repeat(call, call, '\n', parallel)} ${literal(`\n${MINIMAX_M3_NS}</tool_call>`)}`,
+  triggers: () => [{ text: `${MINIMAX_M3_NS}<tool_call>` }],
+};
 
 // Kimi-K2: calls in a section, or (as the parser and llama.cpp allow) bare.
 const KIMI_K2: FamilySyntax = {
@@ -387,6 +400,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return gigachat('<|function_call|>');
     case 'hy3':
       return HY3;
+    case 'minimax-m3':
+      return MINIMAX_M3;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':

@@ -107,6 +107,12 @@ describe('buildToolCallGrammar', () => {
       call: '"<｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>" tc-t0-j-o0 "<｜tool▁call▁end｜>"',
     },
     {
+      family: 'minimax-m3',
+      triggers: [{ text: ']<]minimax[>[<tool_call>' }],
+      calls: '"]<]minimax[>[<tool_call>\\n" tc-call ( "\\n" tc-call )* "\\n]<]minimax[>[</tool_call>"',
+      call: '"]<]minimax[>[<invoke name=\\"get_weather\\">" tc-t0-args "]<]minimax[>[</invoke>"',
+    },
+    {
       family: 'lfm2',
       triggers: [{ text: '<|tool_call_start|>' }],
       calls: '"<|tool_call_start|>[" tc-call ( ", " tc-call )* "]<|tool_call_end|>"',
@@ -229,6 +235,22 @@ describe('buildToolCallGrammar', () => {
     const none = await grammar('lfm2', { tools: [{ name: 'g', parameters: { type: 'object', properties: {} } }] });
     expect(none.rules.split('\n')).toContain('tc-t0-args ::= ""');
     expectWellFormed(none.rules, none.calls);
+  });
+
+  it('MiniMax-M3: each parameter closes with its own name; undeclared names cannot be written', async () => {
+    const result = await grammar('minimax-m3', { tools: [WEATHER, { name: 'f', parameters: { type: 'object', properties: { days: { type: 'integer' } } } }] });
+    const lines = result.rules.split('\n');
+    expect(lines).toContain('tc-t0-p0 ::= "]<]minimax[>[<" "city" ">" [^<\\uD800-\\uDFFF\\U00110000-\\U003FFFFF]{0,9} "]<]minimax[>[</city>"');
+    expect(lines).toContain('tc-t1-p0 ::= "]<]minimax[>[<" "days" ">" tc-t1-j-v0-root "]<]minimax[>[</days>"');
+    expect(result.unconstrained).toEqual([]);
+    expectWellFormed(result.rules, result.calls);
+    const odd = await grammar('minimax-m3', { tools: [{ name: 'odd', parameters: { type: 'object', properties: { s: { type: 'string', pattern: '^a' } } } }] });
+    expect(odd.unconstrained).toEqual(['odd']);
+    expect(odd.rules.split('\n')).toContain('tc-t0-param ::= ( "]<]minimax[>[<" "s" ">" tc-t0-text "]<]minimax[>[</s>" )');
+    expectWellFormed(odd.rules, odd.calls);
+    const open = await grammar('minimax-m3', { tools: [{ name: 'open', parameters: { type: 'object', additionalProperties: true } }] });
+    expect(open.unconstrained).toEqual(['open']);
+    expect(open.rules.split('\n')).toContain('tc-t0-args ::= ""');
   });
 
   it('a schema the grammar cannot enforce falls back to any arguments and is reported', async () => {
