@@ -398,6 +398,14 @@ const minimaxM3: Syntax = {
       .join('')}${MINIMAX_NS}</tool_call>`,
 };
 
+/** Cohere Command R+: `Action:\n```json\n[…]``` with each call indented as the template renders it. */
+const commandRPlus: Syntax = {
+  calls: (calls) =>
+    `Action:\n\`\`\`json\n[\n${calls
+      .map((c) => `    {\n        "tool_name": ${JSON.stringify(c.name)},\n        "parameters": ${JSON.stringify(c.arguments, null, 4).replace(/\n/g, '\n        ')}\n    }`)
+      .join(',\n')}\n]\`\`\``,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -485,6 +493,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   // command-r7b: <|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}]<|END_ACTION|>, <|START_THINKING|>
   spec('CohereForAI-c4ai-command-r7b-12-2024-tool_use', 'command-r7b', commandR7b, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
   spec('Cohere2MoE', 'command-r7b', cohere2Moe, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
+  // command-r-plus: Action:\n```json\n[{"tool_name", "parameters"}]```
+  spec('CohereForAI-c4ai-command-r-plus-tool_use', 'command-r-plus', commandRPlus, '<BOS_TOKEN>', '<|END_OF_TURN_TOKEN|>'),
   // apriel: <tool_calls>[{…}]</tool_calls>; 1.6 reasons up to [BEGIN FINAL RESPONSE]
   spec('unsloth-Apriel-1.5', 'apriel', apriel, '<s>', '</s>'),
   spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
@@ -520,6 +530,9 @@ export const TEMPLATES: readonly TemplateSpec[] = [
  * (Cases where llama.cpp throws are recorded as `{error}` and left out as well.)
  */
 export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>>>> = {
+  'CohereForAI-c4ai-command-r-plus-tool_use': {
+    text: "with tools offered, llama.cpp's autoparser expects an answer wrapped in <|CHATBOT_TOKEN|>…<|END_OF_TURN_TOKEN|> (how the template renders a past assistant turn; the generation prompt already wrote <|CHATBOT_TOKEN|>) and rejects plain text",
+  },
   'meetkai-functionary-medium-v3.2': {
     'two-tool-calls':
       "llama.cpp's Functionary v3.2 handler expects calls back to back without the >>> the template writes between them (NAME\\n{json}>>>NAME\\n{json}) and rejects the output",

@@ -99,6 +99,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'apertus' },
   { family: 'gemma4' },
   { family: 'command-r7b' },
+  { family: 'command-r-plus' },
   // Seed 5 writes invalid UTF-8 into a city name (see parallelSeed).
   { family: 'apriel', parallelSeed: 6 },
   { family: 'minimax-m1' },

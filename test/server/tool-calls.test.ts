@@ -38,7 +38,19 @@ interface FamilyCase {
   /** The model's raw output: one get_weather(Paris) call in the family's own syntax. */
   raw: string;
   reasoning?: string;
+  /** Tools to offer instead of TOOLS (a template that needs more of them than TOOLS gives). */
+  tools?: OpenAI.ChatCompletionFunctionTool[];
 }
+
+/**
+ * TOOLS with a description on every parameter: Command R+'s template concatenates them, and
+ * fails (in Jinja2 as in our renderer) on a parameter without one.
+ */
+const DESCRIBED_TOOLS: OpenAI.ChatCompletionFunctionTool[] = TOOLS.map((tool) => {
+  const parameters = tool.function.parameters as { properties: Record<string, object> };
+  const properties = Object.fromEntries(Object.entries(parameters.properties).map(([name, schema]) => [name, { ...schema, description: name }]));
+  return { ...tool, function: { ...tool.function, parameters: { ...parameters, properties } } };
+});
 
 const FAMILIES: FamilyCase[] = [
   {
@@ -231,6 +243,12 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'command-r-plus',
+    template: 'CohereForAI-c4ai-command-r-plus-tool_use',
+    raw: 'Action:\n```json\n[\n    {"tool_name": "get_weather", "parameters": {"city": "Paris"}}\n]```',
+    tools: DESCRIBED_TOOLS,
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -263,7 +281,7 @@ async function assertToolCall(client: OpenAI, args: Record<string, unknown>, rea
   expect(plain.choices[0]!.finish_reason).toBe('stop');
 }
 
-describe.each(FAMILIES)('$family through the server (mock engine output)', ({ template, raw, reasoning }) => {
+describe.each(FAMILIES)('$family through the server (mock engine output)', ({ template, raw, reasoning, tools }) => {
   let server: RunningServer;
 
   beforeAll(async () => {
@@ -277,7 +295,7 @@ describe.each(FAMILIES)('$family through the server (mock engine output)', ({ te
   });
 
   it('returns structured tool calls, streamed and not', async () => {
-    await assertToolCall(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 }), { city: 'Paris' }, reasoning);
+    await assertToolCall(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 }), { city: 'Paris' }, reasoning, tools);
   });
 });
 
@@ -309,6 +327,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'google-gemma-4-31B-it': '<|turn>model\n',
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>',
   Cohere2MoE: '<|CHATBOT_TOKEN|><|START_THINKING|>',
+  'CohereForAI-c4ai-command-r-plus-tool_use': '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>',
   'Apriel-1.6-15b-Thinker-fixed': '<|begin_assistant|>\nHere are my reasoning steps:\n',
   'MiniMax-M1': '<beginning_of_sentence>ai name=assistant\n',
   'upstage-Solar-Open-100B': '<|end|><|begin|>assistant',
@@ -364,7 +383,7 @@ const INFERENCE_FAMILIES: {
     args: {},
     tools: OPTIONAL_TOOLS,
   },
-  ...FAMILIES.map(({ family, template, raw, reasoning }) => ({
+  ...FAMILIES.map(({ family, template, raw, reasoning, tools }) => ({
     family: `${family}, memory ${FAMILY_MEMORY[template] ?? 2}`,
     template,
     startAfter: FAMILY_ENDS[template]!,
@@ -372,6 +391,7 @@ const INFERENCE_FAMILIES: {
     args: { city: 'Paris' },
     memory: FAMILY_MEMORY[template] ?? 2,
     reasoning,
+    tools,
   })),
 ];
 

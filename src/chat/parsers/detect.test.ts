@@ -12,7 +12,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'Bielik-11B-v3.0-Instruct': 'hermes',
   'ByteDance-Seed-OSS': 'seed-oss',
   Cohere2MoE: 'command-r7b',
-  'CohereForAI-c4ai-command-r-plus-tool_use': 'generic',
+  'CohereForAI-c4ai-command-r-plus-tool_use': 'command-r-plus',
   'CohereForAI-c4ai-command-r7b-12-2024-tool_use': 'command-r7b',
   'GLM-4.6': 'glm45',
   'GLM-4.7-Flash': 'glm45',

@@ -57,6 +57,8 @@ const RULES: readonly Rule[] = [
   // Sber GigaChat 3 / 3.1 (llama.cpp's GigaChatV3 rule; 3.1 adds a <|function_call|> token).
   { family: 'gigachat3.1', test: (s) => has(s, '<|role_sep|>', '<|message_sep|>', '<|function_call|>') },
   { family: 'gigachat3', test: (s) => has(s, '<|role_sep|>', '<|message_sep|>') },
+  // Cohere Command R+ (tool use): a fenced JSON list of calls after `Action:`.
+  { family: 'command-r-plus', test: (s) => has(s, 'Action:\\n```json', '"tool_name"') },
   // IBM Granite 3.3: `<|tool_call|>` then a JSON array of calls.
   { family: 'granite', test: (s) => has(s, '<|tool_call|>', 'available_tools') },
   // ByteDance Seed-OSS: Qwen3-Coder's call body in <seed:tool_call>.

@@ -8,6 +8,7 @@ import type { FamilyId, ParserOptions } from './types.js';
 import { createApertusParser } from './apertus.js';
 import { createDeepseekV32Parser, createDeepseekV4Parser } from './deepseek-dsml.js';
 import { createGemma4Parser } from './gemma4.js';
+import { createCommandRPlusParser } from './command-r-plus.js';
 import { createCommandR7bParser } from './command-r7b.js';
 import { createAprielParser } from './apriel.js';
 import { createFunctionaryV31Parser } from './functionary-v3-1.js';
@@ -69,6 +70,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   apertus: createApertusParser,
   gemma4: createGemma4Parser,
   'command-r7b': createCommandR7bParser,
+  'command-r-plus': createCommandRPlusParser,
   apriel: createAprielParser,
   'minimax-m1': createMinimaxM1Parser,
   'solar-open': createSolarOpenParser,

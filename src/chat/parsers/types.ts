@@ -53,6 +53,7 @@ export const FAMILY_IDS = [
   'gemma4', // <|tool_call>call:name{key:<|"|>value<|"|>}<tool_call|>, <|channel>thought…<channel|>
   'functionary-v3.2', // name\n{json}>>>name\n{json}, all\n text (the prompt ends with >>>)
   'functionary-v3.1', // <function=name>{json}</function>, <|python_tag|>{json} for `python`
+  'command-r-plus', // Action:\n```json\n[{"tool_name": …, "parameters": {…}}]```
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer
   'derived', // inferred from the template's own renderings at load (src/chat/derived/): markers are per model
   'hy3', // <tool_calls:opensource><tool_call:opensource>name<tool_sep:opensource><arg_key:opensource>k</arg_key:opensource><arg_value:opensource>v</arg_value:opensource>…, <think:opensource>

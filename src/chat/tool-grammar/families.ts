@@ -312,6 +312,14 @@ const FUNCTIONARY_V32: FamilySyntax = {
   triggers: (names) => names.flatMap((name) => [{ text: `${name}\n`, atStart: true }, { text: `>>>${name}\n` }]),
 };
 
+// Cohere Command R+: `Action:\n```json\n[\n    {"tool_name": "NAME", "parameters": {…}},\n    …\n]```.
+const COMMAND_R_PLUS: FamilySyntax = {
+  args: { kind: 'json', excluded: ['```'] },
+  call: (name, args) => `${literal(`{"tool_name": ${JSON.stringify(name)}, "parameters": `)} ${args} ${literal('}')}`,
+  calls: (call, parallel) => `${literal('Action:\n```json\n[\n    ')} ${repeat(call, call, ',\n    ', parallel)} ${literal('\n]```')}`,
+  triggers: () => [{ text: 'Action:\n```json' }],
+};
+
 const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const DS_CALLS_END = '<｜tool▁calls▁end｜>';
 const DS_CALL_BEGIN = '<｜tool▁call▁begin｜>';
@@ -374,6 +382,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return GEMMA4;
     case 'command-r7b':
       return COMMAND_R7B;
+    case 'command-r-plus':
+      return COMMAND_R_PLUS;
     case 'apriel':
       return APRIEL;
     case 'minimax-m1':
