@@ -159,6 +159,16 @@ describe('what cannot be inferred', () => {
     expect(result).toMatchObject({ error: expect.stringContaining('no opening marker') });
   });
 
+  it('muse-glimmer: <|message|> frames every message, so it is no thinking tag; its channel calls do not read back', () => {
+    expect(deriveSyntax(template('muse-glimmer'))).toMatchObject({ error: expect.stringContaining('does not read the template’s own calls back') });
+  });
+
+  it('Tencent Hy3 (no hand-written family): namespaced thinking and call tags', () => {
+    const syntax = derive('tencent-Hy3');
+    expect(syntax.reasoning).toMatchObject({ open: '<think:opensource>', close: '</think:opensource>' });
+    expect(syntax.tools).toMatchObject({ section: { open: '<tool_calls:opensource>' }, call: { open: '<tool_call:opensource>', close: '</tool_call:opensource>' } });
+  });
+
   it('a template with no markup at all', () => {
     const plain = new ChatTemplate('{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}', {});
     const result = inferSyntax(renderProbes(plain), plain.source);

@@ -355,11 +355,21 @@ function tagsAround(text: string, at: number, length: number): Omit<DerivedReaso
   return { open: open!, close: close!, afterOpen, afterClose };
 }
 
+/** Whether `marker` is right before or after the user's message (whitespace aside) in the history rendering. */
+function framesUserMessage(history: string | undefined, marker: string): boolean {
+  if (!history?.includes(PROBE.user)) return false;
+  const at = history.indexOf(PROBE.user);
+  const before = tokenize(history.slice(0, at)).filter((t) => t.trim());
+  const after = tokenize(history.slice(at + PROBE.user.length)).filter((t) => t.trim());
+  return before.at(-1) === marker || after[0] === marker;
+}
+
 function inferReasoning(probes: ProbeRenderings, source: string): DerivedReasoning | undefined {
   const withReasoning = probes.reasoning;
   if (withReasoning?.includes(PROBE.reasoning) && !withReasoning.includes(`${PROBE.reasoning}${PROBE.content}`)) {
     const tags = tagsAround(withReasoning, withReasoning.indexOf(PROBE.reasoning), PROBE.reasoning.length);
-    if (tags) return { ...tags, source: 'reasoning_content' };
+    // A tag that also frames the user's message is a role or channel marker (`<|message|>`), not thinking.
+    if (tags && !framesUserMessage(probes.history, tags.open)) return { ...tags, source: 'reasoning_content' };
   }
   // An empty block the template writes before the content (`<think></think>PROBE…`: Kimi,
   // GLM) or before the calls (`<|START_THINKING|><|END_THINKING|><|START_ACTION|>`: Command R7B).
