@@ -95,6 +95,12 @@ const hermes: Syntax = {
  */
 const smolLm3: Syntax = { think: qwenThink };
 
+/** Reka Edge: Hermes calls written back to back (the template puts nothing between them). */
+const rekaEdge: Syntax = {
+  think: qwenThink,
+  calls: (calls) => calls.map((c) => `<tool_call>\n${json({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join(''),
+};
+
 const qwen3Coder: Syntax = {
   think: qwenThink,
   calls: (calls) =>
@@ -436,6 +442,7 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('ibm-granite-granite-4.0', 'hermes', hermes, '', '<|end_of_text|>'),
   spec('ibm-granite-granite-4.1', 'hermes', hermes, '', '<|end_of_text|>'),
   spec('Bielik-11B-v3.0-Instruct', 'hermes', hermes, '<s>', '<|im_end|>'),
+  spec('Reka-Edge', 'hermes', rekaEdge, '', '<sep>'),
   spec('HuggingFaceTB-SmolLM3-3B', 'hermes', smolLm3, '', '<|im_end|>'),
   // qwen3-coder: <tool_call><function=…><parameter=…>
   spec('Qwen3-Coder', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),

@@ -185,6 +185,13 @@ const FAMILIES: FamilyCase[] = [
     raw: '<tool_calls>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_calls>',
   },
   {
+    family: 'hermes (Reka Edge)',
+    template: 'Reka-Edge',
+    // The generation prompt opens thinking (`assistant: <think>\n`).
+    raw: 'User asks about weather.\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'hy3',
     template: 'tencent-Hy3',
     // The template's default reasoning_effort (no_think) closes thinking in the generation prompt.
@@ -342,6 +349,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'GigaChat3.1-10B-A1.8B': '<|message_sep|>\n\nassistant<|role_sep|>\n',
   'tencent-Hy3': '<think:opensource></think:opensource>',
   'MiniMax-M3': ']~b]ai\n',
+  'Reka-Edge': 'assistant: <think>\n',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {

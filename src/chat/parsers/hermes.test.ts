@@ -36,6 +36,23 @@ describe('hermes', () => {
     expect(r.parts).toEqual([{ reasoning: 'Need weather.\n' }, { call: 'get_weather', args: '{"city":"Paris"}' }]);
   });
 
+  // Reka Edge (test-chat.cpp): its prompt opens thinking (`assistant: <think>\n`); calls come
+  // back to back, sometimes without the newline before `</tool_call>`, right after text.
+  it('Reka Edge: forced-open reasoning, text, then calls back to back', () => {
+    const reka = { prompt: 'human: What time is it?<sep>assistant: <think>\n' };
+    const r = parseAllSplits(
+      parse,
+      'I need to call a function\n</think>\n\nLet me check the time.<tool_call>\n{"name": "get_time", "arguments": {"city": "XYZCITY"}}</tool_call><tool_call>\n{"name": "f", "arguments": {"arg1": 1}}</tool_call>',
+      reka,
+    );
+    expect(r.parts).toEqual([
+      { reasoning: 'I need to call a function\n' },
+      { text: 'Let me check the time.' },
+      { call: 'get_time', args: '{"city":"XYZCITY"}' },
+      { call: 'f', args: '{"arg1":1}' },
+    ]);
+  });
+
   it('invalid JSON arguments become text and warn', () => {
     const bad = '<tool_call>\n{"name": "get_weather", "arguments": {"city": Paris}}\n</tool_call>';
     const r = parseAllSplits(parse, `Hi ${bad} bye`);
