@@ -77,3 +77,11 @@ describe('derived tool-call grammar: ids and sequences', () => {
     expect(r).toContain('tc-calls ::= "<tool_calls>\\n" tc-call ( "\\n" tc-call )* "\\n</tool_calls>"');
   });
 });
+
+describe('derived tool-call grammar: no markup', () => {
+  it('Llama 3.x: triggered by {"name" at the start of the output only', async () => {
+    const { rules: r, triggers } = await rules('meta-llama-Llama-3.1-8B-Instruct');
+    expect(triggers).toEqual([{ text: '{"name"', atStart: true }]);
+    expect(r.find((rule) => rule.startsWith('tc-t0-call ::= '))).toMatch(/^tc-t0-call ::= "\{\\"name\\": \\"get_weather\\", \\"parameters\\": " \S+ "\}"$/);
+  });
+});

@@ -48,9 +48,10 @@ export function derivedFamilySyntax(syntax: DerivedSyntax): FamilySyntax {
     }
     return {
       args: { kind: 'json', excluded: closers },
-      call: (name, args) => `${literal(tools.callHead)} ${object(name, args)} ${literal(tools.callTail)}`,
+      call: (name, args) => [markup(tools.callHead), object(name, args), markup(tools.callTail)].filter(Boolean).join(' '),
       calls: (call, parallel) => sectioned(repeat(call, tools.separator, parallel)),
-      triggers: () => [{ text: tools.section?.open ?? tools.call.open }],
+      // No markup (Llama 3.x): the JSON's start up to its first key (`{"name"`), at the start of the output.
+      triggers: () => (tools.call.open ? [{ text: tools.section?.open ?? tools.call.open }] : [{ text: body.before.split(':')[0]!, atStart: true }]),
     };
   }
   const args = body.args;

@@ -134,6 +134,16 @@ describe('inferred markup of real templates', () => {
   });
 });
 
+describe('calls with no markup', () => {
+  it('Llama 3.x: a JSON object with "parameters", no opening marker: read at the start of the output', () => {
+    const result = deriveSyntax(template('meta-llama-Llama-3.1-8B-Instruct'));
+    expect(result).toMatchObject({
+      syntax: { tools: { call: { open: '', close: '' }, body: { kind: 'json', namePath: ['name'], argsPath: ['parameters'], before: `{"name": ${NAME}, "parameters": ` } } },
+      notes: expect.arrayContaining([expect.stringContaining('no opening marker')]),
+    });
+  });
+});
+
 describe('what cannot be inferred', () => {
   it('MiniMax-M1: call objects one after another in <tool_calls>: the section is the call', () => {
     expect(derive('MiniMax-M1').tools).toMatchObject({ call: { open: '<tool_calls>', close: '</tool_calls>' }, body: { kind: 'json', sequence: true, arraySeparator: '\n' } });
@@ -152,11 +162,6 @@ describe('what cannot be inferred', () => {
     expect(syntax.content).toEqual({ open: '<|START_RESPONSE|>', close: '<|END_RESPONSE|>' });
     expect(syntax.reasoning).toMatchObject({ open: '<|START_THINKING|>', close: '<|END_THINKING|>', source: 'empty block' });
     expect(syntax.tools).toMatchObject({ call: { open: '<|START_ACTION|>', close: '<|END_ACTION|>' }, body: { namePath: ['tool_name'], argsPath: ['parameters'], array: true } });
-  });
-
-  it('Llama 3.x: bare JSON calls have no opening marker to trigger on', () => {
-    const result = deriveSyntax(template('meta-llama-Llama-3.1-8B-Instruct'));
-    expect(result).toMatchObject({ error: expect.stringContaining('no opening marker') });
   });
 
   it('muse-glimmer: <|message|> frames every message, so it is no thinking tag; its channel calls do not read back', () => {

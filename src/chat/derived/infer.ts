@@ -247,6 +247,11 @@ function inferJsonCalls(m1: string, m2: string | undefined, found: JsonAt, notes
     return { call: { open, close }, separator: '', body: { ...body, sequence: true, arraySeparator: s.separator }, callHead: open + afterOpen, callTail: beforeClose + close };
   }
   const opening = splitHead(s.perCallHead);
+  if (!opening && !array && !s.section && !head.trim()) {
+    // No markup at all around the call (Llama 3.x): JSON calls at the start of the output.
+    notes.push('the JSON call has no opening marker: calls are read at the start of the output only');
+    return { call: { open: '', close: '' }, separator: s.separator, body, callHead: '', callTail: '' };
+  }
   if (!opening) return 'the JSON call has no opening marker';
   const closing = splitTail(s.perCallTail);
   return {

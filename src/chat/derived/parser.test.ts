@@ -146,3 +146,28 @@ describe('derived parser: a content wrapper', () => {
     expect(r.parts).toEqual([{ reasoning: 'hm' }, { text: 'Hi <|START there' }]);
   });
 });
+
+describe('derived parser: JSON calls with no markup (Llama 3.x)', () => {
+  const syntax = (): DerivedSyntax => syntaxOf(load('meta-llama-Llama-3.1-8B-Instruct'))!;
+
+  it('a call at the start of the output, then another on the next line', () => {
+    const r = parseAllSplits(factory(syntax()), '{"name": "a", "parameters": {"x": 1}}\n{"name": "b", "parameters": {}}');
+    expect(r.calls).toEqual([
+      { name: 'a', arguments: '{"x":1}' },
+      { name: 'b', arguments: '{}' },
+    ]);
+    expect(r.content).toBe('');
+  });
+
+  it('JSON after some text, JSON that is not a call, and text after a call stay text', () => {
+    expect(parseAllSplits(factory(syntax()), 'Here: {"name": "a", "parameters": {}}').calls).toEqual([]);
+    expect(parseAllSplits(factory(syntax()), '{"city": "Paris"} is JSON').content).toBe('{"city": "Paris"} is JSON');
+    const r = parseAllSplits(factory(syntax()), '{"name": "a", "parameters": {}}\nDone.');
+    expect(r.calls).toEqual([{ name: 'a', arguments: '{}' }]);
+    expect(r.content).toBe('Done.');
+  });
+
+  it('without tools it is text', () => {
+    expect(parseAllSplits(factory(syntax()), '{"name": "a", "parameters": {}}', { toolsEnabled: false }).content).toBe('{"name": "a", "parameters": {}}');
+  });
+});

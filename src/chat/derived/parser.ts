@@ -6,6 +6,7 @@
 
 import type { OutputParser, ParsedEvent } from '../output-parser.js';
 import { StreamBuffer } from '../parsers/stream-buffer.js';
+import { LeadingJsonCalls } from './leading-json.js';
 import { isPlainObject, parseJsonArguments, tryParseJson } from '../parsers/json-arguments.js';
 import { scanJsonValue } from '../parsers/json-scan.js';
 import { createThinkParser, type ThinkTags } from '../parsers/think.js';
@@ -205,6 +206,12 @@ class ContentUnwrap implements OutputParser {
 export function createDerivedParser(syntax: DerivedSyntax, options: XmlArgsParserOptions): OutputParser {
   const think = thinkTagsOf(syntax);
   // The inference found a thinking block (or none): that decides, not the template's spelling of `<think>`.
+  const tools = syntax.tools;
+  if (tools?.call.open === '' && tools.body.kind === 'json') {
+    const body = tools.body;
+    const calls = new LeadingJsonCalls(options, (json) => parseJsonBody(json, body));
+    return syntax.content ? new ContentUnwrap(calls, syntax.content) : calls;
+  }
   const parser = syntax.tools
     ? new ToolMarkupParser({ ...options, templateThinks: think !== undefined }, { family: 'derived', think: think ?? false, tools: derivedToolSyntax(syntax.tools, options.tools) })
     : createThinkParser(think ? options : { ...options, reasoningFormat: 'none' }, think);

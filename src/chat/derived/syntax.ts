@@ -79,7 +79,8 @@ export interface DerivedTools {
   };
   /**
    * One call: its opening marker (the parser's trigger) and closing marker ('' when the call is
-   * a JSON value with nothing after it, e.g. `[TOOL_CALLS][…]`).
+   * a JSON value with nothing after it, e.g. `[TOOL_CALLS][…]`). Both '' for JSON calls with no
+   * markup at all (Llama 3.x), read at the start of the output only.
    */
   call: { open: string; close: string };
   /** Between two calls, as rendered (`\n`). */
