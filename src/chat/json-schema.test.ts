@@ -53,4 +53,12 @@ describe('schemaForGrammar', () => {
   it('names a keyword the grammar cannot enforce instead of ignoring it', () => {
     expect(() => check({ type: 'object', properties: { zip: { type: 'string', pattern: '^[0-9]{5}$' } } })).toThrow(/"pattern" \(at \/properties\/zip\)/);
   });
+
+  it('refuses an enum too long for a grammar, naming where it is', () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
+    expect(() => check({ type: 'object', properties: { x: { type: 'string', enum: values(100_000) } } })).toThrow(
+      'response_format: the enum at /properties/x lists 100000 values, more than the 1024 a grammar can enforce; use a plain string type or response_format json_object',
+    );
+    expect(() => check({ type: 'object', properties: { x: { type: 'string', enum: values(1024) } } })).not.toThrow();
+  });
 });

@@ -3,7 +3,7 @@
 // passed on unchanged — the client owns the tool and decides; we never rewrite arguments).
 
 import type { ValidateFunction } from 'ajv';
-import { ajvFor, withKnownDialect } from './json-schema.js';
+import { ajvFor, oversizedEnum, withKnownDialect } from './json-schema.js';
 import type { ParsedEvent } from './output-parser.js';
 import type { ToolDefinition } from './types.js';
 
@@ -21,7 +21,8 @@ function validatorFor(parameters: Record<string, unknown>): ValidateFunction | u
   let validate: ValidateFunction | undefined;
   try {
     const schema = withKnownDialect(parameters);
-    validate = ajvFor(schema).compile(schema);
+    // ajv's check of a very long enum is quadratic (seconds at 10 000s of values): not checked.
+    validate = oversizedEnum(schema) ? undefined : ajvFor(schema).compile(schema);
   } catch {
     validate = undefined; // a schema ajv cannot compile: nothing to check against
   }
