@@ -4,8 +4,10 @@
 // offered tools whose arguments validate against the tools' schemas. Plus measurements of
 // how llama.cpp's grammar sampler treats special tokens.
 
+import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveSyntax, type DerivedSyntax } from '../../src/chat/derived/index.js';
 import { createOutputParser } from '../../src/chat/parsers/index.js';
 import type { FamilyId } from '../../src/chat/parsers/types.js';
 import { jsonStringExcluding } from '../../src/chat/tool-grammar/gbnf.js';
@@ -15,7 +17,8 @@ import { singleCache } from '../../src/engine/caches.js';
 import { LlamaEngine } from '../../src/engine/llama-engine.js';
 import type { CompletionUsage } from '../../src/engine/types.js';
 import { silentLogger } from '../../src/log.js';
-import { vocabPath } from '../fixtures/llama-cpp-source.js';
+import { ChatTemplate } from '../../src/chat/template.js';
+import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeContextScriptedModel, makeRandomModel, makeScriptedModel } from '../fixtures/models.js';
 
 const TOOLS: ToolDefinition[] = [
@@ -57,7 +60,7 @@ async function generate(engine: LlamaEngine, grammar: string | undefined, seed: 
   return { text, usage: usage!, stop };
 }
 
-function parse(family: FamilyId, text: string) {
+function parse(family: FamilyId, text: string, derived?: DerivedSyntax) {
   const warnings: string[] = [];
   let next = 0;
   const parser = createOutputParser(family, {
@@ -67,6 +70,7 @@ function parse(family: FamilyId, text: string) {
     newToolCallId: () => `call_${next++}`,
     warn: (message) => warnings.push(message),
     tools: TOOLS,
+    ...(derived ? { derived } : {}),
   });
   const events = [...parser.push(text), ...parser.finish()];
   const calls: { name: string; args: string }[] = [];
@@ -87,7 +91,14 @@ const rootOf = (grammar: ToolCallGrammar): string => `root ::= ${grammar.calls}\
  * character outside the excluded code points (gbnf.ts INVALID_CODE_POINTS), while the text
  * holds three U+FFFD, so a `maxLength` breaks; a real model does not write such bytes.
  */
-const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: number }[] = [
+/** The derived parser's syntax for a real template (family `derived`): its grammar must make calls its parser reads. */
+function derivedCase(template: string): { family: 'derived'; template: string; derived: DerivedSyntax } {
+  const result = deriveSyntax(new ChatTemplate(readFileSync(templatePath(template), 'utf8'), {}));
+  if ('error' in result) throw new Error(`${template}: ${result.error}`);
+  return { family: 'derived', template, derived: result.syntax };
+}
+
+const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: number; template?: string; derived?: DerivedSyntax }[] = [
   { family: 'generic' },
   { family: 'hermes' },
   { family: 'qwen3-coder' },
@@ -122,6 +133,9 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'deepseek-r1' },
   { family: 'deepseek-v3.1' },
   { family: 'gpt-oss' },
+  // One template per shape of derived markup: tagged arguments, a section, Kimi's call counter,
+  // Mistral's id and no closing marker, a JSON array, bare JSON at the start.
+  ...['Qwen3-Coder', 'MiniMax-M2', 'Kimi-K2-Instruct', 'Mistral-Small-3.2-24B-Instruct-2506', 'NVIDIA-Nemotron-Nano-v2', 'meta-llama-Llama-3.1-8B-Instruct'].map(derivedCase),
 ];
 
 describe('tool-call grammars on a random-weights model', () => {
@@ -135,7 +149,7 @@ describe('tool-call grammars on a random-weights model', () => {
     await engine?.close();
   });
 
-  async function grammarFor(family: FamilyId, options: { only?: string; parallel: boolean; mistralSyntax?: MistralSyntax }) {
+  async function grammarFor(family: FamilyId, options: { only?: string; parallel: boolean; mistralSyntax?: MistralSyntax; derived?: DerivedSyntax }) {
     const grammar = await buildToolCallGrammar({
       family,
       tools: TOOLS,
@@ -147,8 +161,8 @@ describe('tool-call grammars on a random-weights model', () => {
     return grammar!;
   }
 
-  function expectValidCalls(family: FamilyId, text: string, expected: { count?: number; name?: string }) {
-    const { calls, content, warnings } = parse(family, text);
+  function expectValidCalls(family: FamilyId, text: string, expected: { count?: number; name?: string }, derived?: DerivedSyntax) {
+    const { calls, content, warnings } = parse(family, text, derived);
     const context = `${family} output: ${JSON.stringify(text)}`;
     expect(warnings, context).toEqual([]);
     expect(content.trim(), context).toBe('');
@@ -167,13 +181,14 @@ describe('tool-call grammars on a random-weights model', () => {
     // A random model rambles inside an unbounded string, so only the start is checked here;
     // the exclusion rules themselves are checked on scripted models below.
     const note: ToolDefinition = { name: 'note', parameters: { type: 'object', properties: { text: { type: 'string' }, any: {} }, required: ['text'] } };
-    for (const { family, mistralSyntax } of CASES) {
+    for (const { family, mistralSyntax, derived } of CASES) {
       const grammar = await buildToolCallGrammar({
         family,
         tools: [note],
         parallel: true,
         jsonSchemaGrammar: (schema) => engine.jsonSchemaGrammar(schema),
         ...(mistralSyntax ? { mistralSyntax } : {}),
+        ...(derived ? { derived } : {}),
       });
       expect(grammar!.unconstrained).toEqual([]);
       const { text } = await generate(engine, rootOf(grammar!), 1, 40);
@@ -189,13 +204,14 @@ describe('tool-call grammars on a random-weights model', () => {
     expect(parse('hermes', text).calls).toHaveLength(0);
   });
 
-  describe.each(CASES)('$family $mistralSyntax', ({ family, mistralSyntax, parallelSeed = 5 }) => {
+  describe.each(CASES)('$family $mistralSyntax $template', ({ family, mistralSyntax, parallelSeed = 5, derived }) => {
+    const extra = { ...(mistralSyntax ? { mistralSyntax } : {}), ...(derived ? { derived } : {}) };
     it('exactly one valid call (parallel off), several seeds', async () => {
-      const grammar = await grammarFor(family, { parallel: false, ...(mistralSyntax ? { mistralSyntax } : {}) });
+      const grammar = await grammarFor(family, { parallel: false, ...extra });
       for (const seed of [1, 2, 3]) {
         const { text, stop } = await generate(engine, rootOf(grammar), seed, 400);
         expect(stop, text).toBe('end');
-        expectValidCalls(family, text, { count: 1 });
+        expectValidCalls(family, text, { count: 1 }, derived);
         // The output starts with (one of) the trigger texts, as the lazy grammar expects.
         expect(
           grammar.triggers.some((trigger) => text.startsWith(trigger.text)),
@@ -205,17 +221,17 @@ describe('tool-call grammars on a random-weights model', () => {
     });
 
     it('a named tool', async () => {
-      const grammar = await grammarFor(family, { parallel: false, only: 'add_hours', ...(mistralSyntax ? { mistralSyntax } : {}) });
+      const grammar = await grammarFor(family, { parallel: false, only: 'add_hours', ...extra });
       const { text } = await generate(engine, rootOf(grammar), 4, 400);
-      expectValidCalls(family, text, { count: 1, name: 'add_hours' });
+      expectValidCalls(family, text, { count: 1, name: 'add_hours' }, derived);
     });
 
     it('parallel calls: every call valid', async () => {
-      const grammar = await grammarFor(family, { parallel: true, ...(mistralSyntax ? { mistralSyntax } : {}) });
+      const grammar = await grammarFor(family, { parallel: true, ...extra });
       const { text, stop } = await generate(engine, rootOf(grammar), parallelSeed, 600);
       // A random model may keep calling until max_tokens; the last call is then cut off.
-      if (stop === 'end') expectValidCalls(family, text, {});
-      else expect(parse(family, text).calls.length, `${stop} ${JSON.stringify(text)}`).toBeGreaterThanOrEqual(1);
+      if (stop === 'end') expectValidCalls(family, text, {}, derived);
+      else expect(parse(family, text, derived).calls.length, `${stop} ${JSON.stringify(text)}`).toBeGreaterThanOrEqual(1);
     });
   });
 });
