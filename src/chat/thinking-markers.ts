@@ -33,6 +33,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   'solar-open': { open: '<|think|>', close: '<|end|>', closeWith: '<|end|><|begin|>assistant' },
   lfm2: { open: '<think>', close: '</think>', closeWith: '</think>' },
   'minimax-m3': { open: '<mm:think>', close: '</mm:think>', closeWith: '</mm:think>' },
+  'kimi-k3': { open: '<|open|>think<|sep|>', close: '<|close|>think<|sep|>', closeWith: '<|close|>think<|sep|><|open|>response<|sep|>' },
   'seed-oss': { open: '<seed:think>', close: '</seed:think>', closeWith: '</seed:think>\n' },
   mistral: { open: '[THINK]', close: '[/THINK]', closeWith: '[/THINK]' },
   'gpt-oss': { open: '<|channel|>analysis<|message|>', close: '<|end|>', closeWith: '<|end|><|start|>assistant<|channel|>final<|message|>' },

@@ -412,6 +412,25 @@ const commandRPlus: Syntax = {
       .join(',\n')}\n]\`\`\``,
 };
 
+/**
+ * Kimi K3: XTML sections; the generation prompt opens the message and its think section, the
+ * answer is a response section, calls a tools section (string arguments written raw), then the
+ * message closer.
+ */
+const kimiK3: Syntax = {
+  think: { open: '<|open|>think<|sep|>', close: '<|close|>think<|sep|>' },
+  text: (text) => `<|open|>response<|sep|>${text}<|close|>response<|sep|><|close|>message<|sep|>`,
+  calls: (calls) =>
+    `<|open|>response<|sep|><|close|>response<|sep|><|open|>tools<|sep|>${calls
+      .map(
+        (c, i) =>
+          `<|open|>call tool="${c.name}" index="${i + 1}"<|sep|>${Object.entries(c.arguments)
+            .map(([k, v]) => `<|open|>argument key="${k}" type="${typeof v}"<|sep|>${typeof v === 'string' ? v : JSON.stringify(v)}<|close|>argument<|sep|>`)
+            .join('')}<|close|>call<|sep|>`,
+      )
+      .join('')}<|close|>tools<|sep|><|close|>message<|sep|>`,
+};
+
 export interface TemplateSpec {
   /** File stem in models/templates. */
   template: string;
@@ -529,6 +548,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('meetkai-functionary-medium-v3.2', 'functionary-v3.2', functionaryV32, '<|begin_of_text|>', '<|eot_id|>'),
   // minimax-m3: ]<]minimax[>[<tool_call>, <invoke name=…>, parameters as elements; <mm:think>
   spec('MiniMax-M3', 'minimax-m3', minimaxM3, ']~b]', '[e~['),
+  // kimi-k3: <|open|>think<|sep|>…, <|open|>tools<|sep|><|open|>call tool="…"<|sep|><|open|>argument key="…"…
+  spec('Kimi-K3', 'kimi-k3', kimiK3, '', '<|end_of_msg|>'),
 ];
 
 /**

@@ -126,6 +126,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'gigachat3.1' },
   { family: 'hy3' },
   { family: 'minimax-m3' },
+  { family: 'kimi-k3' },
   { family: 'kimi-k2' },
   { family: 'llama3' },
   { family: 'mistral', mistralSyntax: 'args' },

@@ -256,6 +256,13 @@ const FAMILIES: FamilyCase[] = [
     tools: DESCRIBED_TOOLS,
   },
   {
+    family: 'kimi-k3',
+    template: 'Kimi-K3',
+    // The generation prompt opens the message and its think section.
+    raw: 'User asks about weather.<|close|>think<|sep|><|open|>response<|sep|><|close|>response<|sep|><|open|>tools<|sep|><|open|>call tool="get_weather" index="1"<|sep|><|open|>argument key="city" type="string"<|sep|>Paris<|close|>argument<|sep|><|close|>call<|sep|><|close|>tools<|sep|><|close|>message<|sep|>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'gpt-oss',
     template: 'openai-gpt-oss-120b',
     raw: '<|channel|>analysis<|message|>User asks about weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
@@ -350,6 +357,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'tencent-Hy3': '<think:opensource></think:opensource>',
   'MiniMax-M3': ']~b]ai\n',
   'Reka-Edge': 'assistant: <think>\n',
+  'Kimi-K3': '<|open|>think<|sep|>',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {
@@ -364,6 +372,7 @@ const FAMILY_MEMORY: Record<string, number> = {
   'upstage-Solar-Open-100B': 4,
   'tencent-Hy3': 4,
   'MiniMax-M3': 4,
+  'Kimi-K3': 8,
 };
 const INFERENCE_FAMILIES: {
   family: string;

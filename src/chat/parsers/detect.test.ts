@@ -21,7 +21,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'HuggingFaceTB-SmolLM3-3B': 'hermes',
   'Kimi-K2-Instruct': 'kimi-k2',
   'Kimi-K2-Thinking': 'kimi-k2',
-  'Kimi-K3': 'generic',
+  'Kimi-K3': 'kimi-k3',
   'LFM2-8B-A1B': 'lfm2',
   'LFM2.5-8B-A1B': 'lfm2',
   'LFM2.5-Instruct': 'lfm2',
@@ -106,6 +106,7 @@ describe('detectFamily', () => {
     expect(templateThinks(read('upstage-Solar-Open-100B'))).toBe(true);
     expect(templateThinks(read('tencent-Hy3'))).toBe(true);
     expect(templateThinks(read('MiniMax-M3'))).toBe(true);
+    expect(templateThinks(read('Kimi-K3'))).toBe(true);
   });
 
   it('unknown templates are generic', () => {

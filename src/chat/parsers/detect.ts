@@ -23,6 +23,8 @@ const RULES: readonly Rule[] = [
   // V3.2 names the call block `function_calls`, V4 `tool_calls` (V3.2 also mentions tool_calls).
   { family: 'deepseek-v3.2', test: (s) => has(s, 'dsml_token', 'DSML', 'function_calls') },
   { family: 'deepseek-v4', test: (s) => has(s, 'dsml_token', 'DSML', 'tool_calls') },
+  // Kimi K3: XTML sections from the <|open|>/<|close|>/<|sep|> tokens (llama.cpp's signature).
+  { family: 'kimi-k3', test: (s) => has(s, '<|open|>', '<|close|>', '<|end_of_msg|>') },
   // MiniMax-M3: the same invoke structure in tags namespaced by the ]<]minimax[>[ token.
   { family: 'minimax-m3', test: (s) => has(s, ']<]minimax[>[', '<tool_call>', '<invoke name=') },
   // DeepSeek V3.1 writes name<｜tool▁sep｜>{json}; R1 writes function<｜tool▁sep｜>name + ```json fences.
@@ -111,6 +113,8 @@ export function templateThinks(template: string): boolean {
     template.includes('<think>') ||
     template.includes('<seed:think>') ||
     template.includes('<mm:think>') ||
+    // Kimi K3 builds its tags with a macro: open_tag('think') is `<|open|>think<|sep|>`.
+    (template.includes('<|open|>') && template.includes("open_tag('think')")) ||
     template.includes('<|channel>thought') ||
     template.includes('<|START_THINKING|>') ||
     (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]')) ||

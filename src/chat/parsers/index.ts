@@ -22,6 +22,7 @@ import { createKimiK2Parser } from './kimi-k2.js';
 import { createMinimaxM1Parser } from './minimax-m1.js';
 import { createLfm2Parser } from './lfm2.js';
 import { createMinimaxM3Parser } from './minimax-m3.js';
+import { createKimiK3Parser } from './kimi-k3.js';
 import { createMinimaxM2Parser } from './minimax-m2.js';
 import { createNemotronV2Parser } from './nemotron-v2.js';
 import { createQwen3CoderParser } from './qwen3-coder.js';
@@ -85,6 +86,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   'gigachat3.1': createGigachat31Parser,
   hy3: createHy3Parser,
   'minimax-m3': createMinimaxM3Parser,
+  'kimi-k3': createKimiK3Parser,
   // ── Other engineer's families ──
   llama3: createLlama3Parser,
   mistral: createMistralParser,

@@ -59,6 +59,7 @@ export const FAMILY_IDS = [
   'hy3', // <tool_calls:opensource><tool_call:opensource>name<tool_sep:opensource><arg_key:opensource>k</arg_key:opensource><arg_value:opensource>v</arg_value:opensource>…, <think:opensource>
   'minicpm5', // <function name="N"><param name="K">V</param></function> (CDATA for markup-like values), <think>
   'solar-open', // <|think|>…<|end|><|begin|>assistant<|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>
+  'kimi-k3', // <|open|>think<|sep|>…<|close|>think<|sep|><|open|>response<|sep|>…, <|open|>tools<|sep|><|open|>call tool="…"<|sep|>…
   'minimax-m3', // ]<]minimax[>[<tool_call>…<invoke name="…">]<]minimax[>[<param>…</param>…, <mm:think>
   'lfm2', // <|tool_call_start|>[name(key="value"), …]<|tool_call_end|>, <think> (LFM2 / LFM2.5)
 ] as const;

@@ -83,6 +83,11 @@ export interface XmlArgumentSyntax {
    */
   nameAfterJson?: string;
   /**
+   * Markup between the name and the value as a function of the parameter's schema, overriding
+   * `nameAfter` / `nameAfterJson` (Kimi K3 writes the value's JSON type: `" type="number"<|sep|>`).
+   */
+  afterName?: (property: unknown, raw: boolean) => string;
+  /**
    * Markup after the value (and before the next parameter or the call's end); a function of
    * the parameter name where the closing tag repeats it (MiniMax-M3's `NS</city>`).
    */
@@ -92,6 +97,9 @@ export interface XmlArgumentSyntax {
   /** Every newline of the markup may be left out (GLM-4.7 writes GLM-4.5's markup without them). */
   optionalNewlines?: boolean;
 }
+
+/** The schema of a tool's declared parameter, if any. */
+const propertyOf = (tool: ToolDefinition, name: string): unknown => (isPlainObject(tool.parameters.properties) ? tool.parameters.properties[name] : undefined);
 
 /** Parameter names the XML syntaxes cannot carry (the parsers split on these characters). */
 const BAD_XML_NAME = /[<>"\n]/;
@@ -118,10 +126,10 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
       // The closing tag names the parameter: one alternative per declared name (none: no
       // parameters can be written, and the tool is reported unconstrained).
       if (declared.length === 0) return { rules: `${prefix}args ::= ""`, rule: `${prefix}args`, unconstrained: true, approximations: [] };
-      rules.push(`${param} ::= ${declared.map((name) => `( ${xmlParam(syntax, name, freeText, true)} )`).join(' | ')}`);
+      rules.push(`${param} ::= ${declared.map((name) => `( ${xmlParam(syntax, name, freeText, true, { property: propertyOf(tool, name) })} )`).join(' | ')}`);
     } else {
       const nameRule = declared.length > 0 ? declared.map(literal).join(' | ') : '[a-zA-Z_] [a-zA-Z0-9_.-]*';
-      rules.push(`${param} ::= ${xmlParam(syntax, undefined, freeText, true, `( ${nameRule} )`)}`);
+      rules.push(`${param} ::= ${xmlParam(syntax, undefined, freeText, true, { nameRule: `( ${nameRule} )` })}`);
     }
     rules.push(`${prefix}args ::= ${param}*`);
     return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: fallback, approximations: [] };
@@ -136,7 +144,7 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
     const { value, exact: valueExact, raw } = await xmlValue(tool, name, properties![name], schema, freeText, json);
     exact &&= valueExact;
     const rule = `${prefix}p${index}`;
-    rules.push(`${rule} ::= ${xmlParam(syntax, name, value, raw)}`);
+    rules.push(`${rule} ::= ${xmlParam(syntax, name, value, raw, { property: properties![name] })}`);
     sequence.push(required.has(name) ? rule : `${rule}?`);
   }
   rules.push(`${prefix}args ::= ${sequence.length > 0 ? sequence.join(' ') : '""'}`);
@@ -145,10 +153,16 @@ export async function xmlArguments(tool: ToolDefinition, prefix: string, syntax:
   return { rules: withFreeText(), rule: `${prefix}args`, unconstrained: !exact, approximations: json.approximations };
 }
 
-/** One parameter: `name` its name (undefined: any name `nameRule` admits), `value` and `nameRule` GBNF sequences; `raw`: the value is raw text, not JSON. */
-function xmlParam(syntax: XmlArgumentSyntax, name: string | undefined, value: string, raw: boolean, nameRule = literal(name ?? '')): string {
+/** One parameter: `name` its name (undefined: any name `nameRule` admits), `value` and `nameRule` GBNF sequences; `raw`: the value is raw text, not JSON; `property`: its schema. */
+function xmlParam(
+  syntax: XmlArgumentSyntax,
+  name: string | undefined,
+  value: string,
+  raw: boolean,
+  { nameRule = literal(name ?? ''), property }: { nameRule?: string; property?: unknown } = {},
+): string {
   const markup = syntax.optionalNewlines ? literalOptionalNewlines : literal;
-  const after = raw ? syntax.nameAfter : (syntax.nameAfterJson ?? syntax.nameAfter);
+  const after = syntax.afterName ? syntax.afterName(property, raw) : raw ? syntax.nameAfter : (syntax.nameAfterJson ?? syntax.nameAfter);
   const close = typeof syntax.close === 'function' ? syntax.close(name ?? '') : syntax.close;
   return `${markup(syntax.nameBefore)} ${nameRule} ${markup(after)} ${value} ${markup(close)}`;
 }

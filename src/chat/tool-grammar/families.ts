@@ -5,6 +5,8 @@
 
 import { derivedFamilySyntax } from '../derived/grammar.js';
 import type { DerivedSyntax } from '../derived/syntax.js';
+import { isPlainObject } from '../parsers/json-arguments.js';
+import { KIMI_K3 } from '../parsers/kimi-k3.js';
 import { MINIMAX_M3_NS } from '../parsers/minimax-m3.js';
 import type { FamilyId } from '../parsers/types.js';
 import type { XmlArgumentSyntax } from './arguments.js';
@@ -135,6 +137,36 @@ const MINIMAX_M3: FamilySyntax = {
   calls: (call, parallel) => `${literal(`${MINIMAX_M3_NS}<tool_call>\n`)} ${repeat(call, call, '\n', parallel)} ${literal(`\n${MINIMAX_M3_NS}</tool_call>`)}`,
   triggers: () => [{ text: `${MINIMAX_M3_NS}<tool_call>` }],
 };
+
+// Kimi K3: `<|open|>tools<|sep|>` then calls `<|open|>call tool="N" index="i"<|sep|>` with
+// `<|open|>argument key="K" type="T"<|sep|>V<|close|>argument<|sep|>` per parameter (T the value's
+// JSON type, as the template's xtml_type writes it; strings raw, the rest JSON), then
+// `<|close|>tools<|sep|>` and optionally the message closer. (The template writes an empty
+// response section before the tools; the parser, like llama.cpp's, does not need it, and a
+// forced call starts right after thinking with the tools section.)
+const KIMI_K3_SYNTAX: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: KIMI_K3.argumentOpen,
+      nameAfter: '" type="string"<|sep|>',
+      afterName: (property, raw) => `" type="${raw ? 'string' : xtmlType(property)}"<|sep|>`,
+      close: KIMI_K3.argumentClose,
+      excluded: ['<|close|>'],
+    },
+  },
+  call: (name, args) => `${literal(`${KIMI_K3.callOpen}${name}" index="`)} [1-9] [0-9]{0,2} ${literal('"<|sep|>')} ${args} ${literal(KIMI_K3.callClose)}`,
+  calls: (call, parallel) => `${literal(KIMI_K3.toolsOpen)} ${repeat(call, call, '', parallel)} ${literal(KIMI_K3.toolsClose)} ( ${literal(KIMI_K3.messageClose)} )?`,
+  triggers: () => [{ text: KIMI_K3.toolsOpen }],
+};
+
+/** The template's xtml_type of a value of this schema (its JSON type; numbers are `number`). */
+function xtmlType(property: unknown): string {
+  const type = isPlainObject(property) ? property.type : undefined;
+  if (type === 'integer' || type === 'number') return 'number';
+  if (type === 'boolean' || type === 'object' || type === 'array' || type === 'null') return type;
+  return 'string';
+}
 
 // Kimi-K2: calls in a section, or (as the parser and llama.cpp allow) bare.
 const KIMI_K2: FamilySyntax = {
@@ -412,6 +444,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return HY3;
     case 'minimax-m3':
       return MINIMAX_M3;
+    case 'kimi-k3':
+      return KIMI_K3_SYNTAX;
     case 'kimi-k2':
       return KIMI_K2;
     case 'llama3':

@@ -113,6 +113,12 @@ describe('buildToolCallGrammar', () => {
       call: '"]<]minimax[>[<invoke name=\\"get_weather\\">" tc-t0-args "]<]minimax[>[</invoke>"',
     },
     {
+      family: 'kimi-k3',
+      triggers: [{ text: '<|open|>tools<|sep|>' }],
+      calls: '"<|open|>tools<|sep|>" tc-call ( tc-call )* "<|close|>tools<|sep|>" ( "<|close|>message<|sep|>" )?',
+      call: '"<|open|>call tool=\\"get_weather\\" index=\\"" [1-9] [0-9]{0,2} "\\"<|sep|>" tc-t0-args "<|close|>call<|sep|>"',
+    },
+    {
       family: 'lfm2',
       triggers: [{ text: '<|tool_call_start|>' }],
       calls: '"<|tool_call_start|>[" tc-call ( ", " tc-call )* "]<|tool_call_end|>"',
@@ -251,6 +257,17 @@ describe('buildToolCallGrammar', () => {
     const open = await grammar('minimax-m3', { tools: [{ name: 'open', parameters: { type: 'object', additionalProperties: true } }] });
     expect(open.unconstrained).toEqual(['open']);
     expect(open.rules.split('\n')).toContain('tc-t0-args ::= ""');
+  });
+
+  it('Kimi K3: the type attribute follows the schema (raw strings, JSON numbers and objects)', async () => {
+    const tool: ToolDefinition = {
+      name: 'f',
+      parameters: { type: 'object', properties: { note: { type: 'string' }, days: { type: 'integer' }, opts: { type: 'object', properties: {} } }, required: ['days'] },
+    };
+    const lines = (await grammar('kimi-k3', { tools: [tool] })).rules.split('\n');
+    expect(lines).toContain('tc-t0-p0 ::= "<|open|>argument key=\\"" "note" "\\" type=\\"string\\"<|sep|>" tc-t0-text "<|close|>argument<|sep|>"');
+    expect(lines).toContain('tc-t0-p1 ::= "<|open|>argument key=\\"" "days" "\\" type=\\"number\\"<|sep|>" tc-t0-j-v0-root "<|close|>argument<|sep|>"');
+    expect(lines.some((line) => line.startsWith('tc-t0-p2 ::= "<|open|>argument key=\\"" "opts" "\\" type=\\"object\\"<|sep|>" '))).toBe(true);
   });
 
   it('a schema the grammar cannot enforce falls back to any arguments and is reported', async () => {
