@@ -28,6 +28,7 @@ const MARKERS: Partial<Record<FamilyId, Omit<FamilyThinking, 'startOpen'>>> = {
   gemma4: { open: '<|channel>thought', close: '<channel|>', closeWith: '<channel|>' },
   // Apriel 1.6: the generation prompt opens reasoning with this sentence (no tags).
   apriel: { open: 'Here are my reasoning steps:', close: '[BEGIN FINAL RESPONSE]', closeWith: '\n[BEGIN FINAL RESPONSE]\n' },
+  'muse-glimmer': { open: 'to=self<|message|>', close: '<|eom|>', closeWith: '<|eom|><|start|>assistant to=user<|message|>' },
   hy3: { open: '<think:opensource>', close: '</think:opensource>', closeWith: '</think:opensource>' },
   minicpm5: { open: '<think>', close: '</think>', closeWith: '\n</think>\n\n' },
   'solar-open': { open: '<|think|>', close: '<|end|>', closeWith: '<|end|><|begin|>assistant' },

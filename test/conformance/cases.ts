@@ -299,6 +299,24 @@ const minimaxM1: Syntax = {
   calls: (calls) => `<tool_calls>\n${calls.map((c) => `${json({ name: c.name, arguments: c.arguments })}\n`).join('')}</tool_calls>`,
 };
 
+/**
+ * Muse Glimmer (ATEM): after the prompt's `<|start|>assistant`, messages ` to=RECIPIENT<|message|>…`
+ * ended by `<|eom|>` (more follow) — reasoning to `self`, the answer to `user`, one call per message.
+ */
+const museGlimmer: Syntax = {
+  reasoning: (r) => ` to=self<|message|>${r}<|eom|><|start|>assistant`,
+  text: (t) => ` to=user<|message|>${t}`,
+  calls: (calls) =>
+    calls
+      .map(
+        (c) =>
+          ` to=${c.name}<|message|><atem:function_calls>\n<atem:invoke name="${c.name}">\n${Object.entries(c.arguments)
+            .map(([k, v]) => `<atem:parameter name="${k}">${typeof v === 'string' ? v : JSON.stringify(v)}</atem:parameter>\n`)
+            .join('')}</atem:invoke>\n</atem:function_calls>`,
+      )
+      .join('<|eom|><|start|>assistant'),
+};
+
 /** Tencent Hy3: GLM-style tagged arguments with `:opensource` tags in a section, as the template renders them. */
 const hy3: Syntax = {
   think: { open: '<think:opensource>', close: '</think:opensource>' },
@@ -526,6 +544,8 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('Apriel-1.6-15b-Thinker-fixed', 'apriel', apriel, '<s>', '<|end|>'),
   // minimax-m1: <tool_calls>\n{…}\n{…}\n</tool_calls>
   spec('MiniMax-M1', 'minimax-m1', minimaxM1, '', '<end_of_sentence>'),
+  // muse-glimmer: <|start|>assistant to=NAME<|message|><atem:function_calls>…, to=self reasoning
+  spec('muse-glimmer', 'muse-glimmer', museGlimmer, '', '<|eot|>'),
   // hy3: <tool_calls:opensource><tool_call:opensource>N<tool_sep:opensource><arg_key:opensource>…, <think:opensource>
   spec('tencent-Hy3', 'hy3', hy3, '<｜hy_begin_of_sentence:opensource｜>', '<｜hy_eos:opensource｜>'),
   // minicpm5: <function name="N"><param name="K">V</param></function>, <think>

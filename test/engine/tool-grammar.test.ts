@@ -125,6 +125,7 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'gigachat3' },
   { family: 'gigachat3.1' },
   { family: 'hy3' },
+  { family: 'muse-glimmer' },
   { family: 'minimax-m3' },
   { family: 'kimi-k3' },
   { family: 'kimi-k2' },

@@ -192,6 +192,13 @@ const FAMILIES: FamilyCase[] = [
     reasoning: 'User asks about weather.',
   },
   {
+    family: 'muse-glimmer',
+    template: 'muse-glimmer',
+    // The generation prompt ends with `<|start|>assistant`: reasoning and the call are messages to `self` and to the tool.
+    raw: ' to=self<|message|>User asks about weather.<|eom|><|start|>assistant to=get_weather<|message|><atem:function_calls>\n<atem:invoke name="get_weather">\n<atem:parameter name="city">Paris</atem:parameter>\n</atem:invoke>\n</atem:function_calls><|eom|>',
+    reasoning: 'User asks about weather.',
+  },
+  {
     family: 'hy3',
     template: 'tencent-Hy3',
     // The template's default reasoning_effort (no_think) closes thinking in the generation prompt.
@@ -358,6 +365,7 @@ const FAMILY_ENDS: Record<string, string> = {
   'MiniMax-M3': ']~b]ai\n',
   'Reka-Edge': 'assistant: <think>\n',
   'Kimi-K3': '<|open|>think<|sep|>',
+  'muse-glimmer': '<|eot|><|start|>assistant',
 };
 // Outputs whose `<|...|>` / `<｜...｜>` markers repeat too often for two tokens of memory.
 const FAMILY_MEMORY: Record<string, number> = {
@@ -371,6 +379,7 @@ const FAMILY_MEMORY: Record<string, number> = {
   Cohere2MoE: 3,
   'upstage-Solar-Open-100B': 4,
   'tencent-Hy3': 4,
+  'muse-glimmer': 4,
   'MiniMax-M3': 4,
   'Kimi-K3': 8,
 };

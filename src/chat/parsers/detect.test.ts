@@ -67,7 +67,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'mistralai-Ministral-3-14B-Reasoning-2512': 'mistral',
   'mistralai-Mistral-Nemo-Instruct-2407': 'mistral',
   'moonshotai-Kimi-K2': 'kimi-k2',
-  'muse-glimmer': 'generic',
+  'muse-glimmer': 'muse-glimmer',
   'openai-gpt-oss-120b': 'gpt-oss',
   'openbmb-MiniCPM5-1B': 'minicpm5',
   'poolside-Laguna-S-2.1': 'glm45',
@@ -105,6 +105,7 @@ describe('detectFamily', () => {
     expect(templateThinks(read('unsloth-Apriel-1.5'))).toBe(false);
     expect(templateThinks(read('upstage-Solar-Open-100B'))).toBe(true);
     expect(templateThinks(read('tencent-Hy3'))).toBe(true);
+    expect(templateThinks(read('muse-glimmer'))).toBe(true);
     expect(templateThinks(read('MiniMax-M3'))).toBe(true);
     expect(templateThinks(read('Kimi-K3'))).toBe(true);
   });

@@ -45,6 +45,8 @@ const RULES: readonly Rule[] = [
   { family: 'apriel', test: (s) => has(s, '<tool_calls>[', '</tool_calls>') },
   // MiniMax-M1: JSON calls one per line in <tool_calls>…</tool_calls> (after Apriel's `<tool_calls>[`).
   { family: 'minimax-m1', test: (s) => has(s, '<tool_calls>', '</tool_calls>') },
+  // Muse Glimmer (ATEM): Harmony-like recipients, calls in <atem:function_calls>.
+  { family: 'muse-glimmer', test: (s) => has(s, '<atem:function_calls>', '<|eom|>') },
   // Tencent Hy3: GLM-style tagged arguments with `:opensource` tags, built by `'<tool_call{}>'.format(HYTK)`.
   { family: 'hy3', test: (s) => has(s, ':opensource', '<tool_sep{}>', '<arg_key{}>') },
   // OpenBMB MiniCPM5: bare <function name="…"><param name="…">…</param></function> calls.
@@ -119,6 +121,8 @@ export function templateThinks(template: string): boolean {
     template.includes('<|START_THINKING|>') ||
     (template.includes('Here are my reasoning steps:') && template.includes('[BEGIN FINAL RESPONSE]')) ||
     template.includes('<|begin|>assistant<|think|>') ||
+    // Muse Glimmer reasons in a message to itself.
+    template.includes('assistant to=self<|message|>') ||
     // Hy3 builds its tag: '<think{}>'.format(':opensource').
     template.includes("'<think{}>'.format(")
   );

@@ -30,6 +30,7 @@ import { createSeedOssParser } from './seed-oss.js';
 import { createSolarOpenParser } from './solar-open.js';
 import { createMinicpm5Parser } from './minicpm5.js';
 import { createHy3Parser } from './hy3.js';
+import { createMuseGlimmerParser } from './muse-glimmer.js';
 import { type TemplateHints, ToolMarkupParser } from './tool-markup.js';
 // ── Families written by the other engineer (llama3.ts, mistral.ts, deepseek.ts, gpt-oss.ts) ──
 import { createDeepseekR1Parser, createDeepseekV31Parser } from './deepseek.js';
@@ -85,6 +86,7 @@ const REGISTRY: Partial<Record<FamilyId, (options: CreateParserOptions) => Outpu
   gigachat3: createGigachat3Parser,
   'gigachat3.1': createGigachat31Parser,
   hy3: createHy3Parser,
+  'muse-glimmer': createMuseGlimmerParser,
   'minimax-m3': createMinimaxM3Parser,
   'kimi-k3': createKimiK3Parser,
   // ── Other engineer's families ──

@@ -56,6 +56,7 @@ export const FAMILY_IDS = [
   'command-r-plus', // Action:\n```json\n[{"tool_name": …, "parameters": {…}}]```
   'command-r7b', // <|START_THINKING|>…<|END_THINKING|>, <|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}]<|END_ACTION|>, <|START_RESPONSE|>/<|START_TEXT|> answer
   'derived', // inferred from the template's own renderings at load (src/chat/derived/): markers are per model
+  'muse-glimmer', // <|start|>assistant to=self<|message|>…<|eom|>, to=NAME<|message|><atem:function_calls><atem:invoke name=…><atem:parameter name=…>
   'hy3', // <tool_calls:opensource><tool_call:opensource>name<tool_sep:opensource><arg_key:opensource>k</arg_key:opensource><arg_value:opensource>v</arg_value:opensource>…, <think:opensource>
   'minicpm5', // <function name="N"><param name="K">V</param></function> (CDATA for markup-like values), <think>
   'solar-open', // <|think|>…<|end|><|begin|>assistant<|tool_calls|><|tool_call:begin|>id<|tool_call:name|>name<|tool_call:args|>{…}<|tool_call:end|><|calls|>

@@ -272,6 +272,27 @@ const COMMAND_R7B: FamilySyntax = {
   triggers: () => [{ text: '<|START_ACTION|>' }],
 };
 
+// Muse Glimmer: a message to the tool, ` to=NAME<|message|>` then an ATEM block. Further calls are
+// further messages after `<|eom|>`, which may be an end-of-generation token that no grammar
+// literal matches (and a grammar that required a next message after a spelled-out one left the
+// model no way to stop): so, as for gpt-oss, the grammar holds one call, then `<|eom|>` as text
+// optionally. The trigger is the recipient of an offered tool (llama.cpp's is a pattern
+// excluding `self` and `user`).
+const MUSE_GLIMMER: FamilySyntax = {
+  args: {
+    kind: 'xml',
+    syntax: {
+      nameBefore: '<atem:parameter name="',
+      nameAfter: '">',
+      close: '</atem:parameter>\n',
+      excluded: ['</atem:parameter>', '</atem:invoke>', '<|eom|>', '<|eot|>', '<|start|>'],
+    },
+  },
+  call: (name, args) => `${literal(` to=${name}<|message|><atem:function_calls>\n<atem:invoke name="${name}">\n`)} ${args} ${literal('</atem:invoke>\n</atem:function_calls>')}`,
+  calls: (call) => `${call} ${literal('<|eom|>')}?`,
+  triggers: (names) => names.map((name) => ({ text: ` to=${name}<|message|>` })),
+};
+
 // Hy3: GLM-4.5's tagged arguments with `:opensource` tags, in a `<tool_calls:opensource>` section,
 // written with the template's newlines.
 const HY3: FamilySyntax = {
@@ -442,6 +463,8 @@ export function familySyntax(family: FamilyId, mistralSyntax: MistralSyntax, der
       return gigachat('<|function_call|>');
     case 'hy3':
       return HY3;
+    case 'muse-glimmer':
+      return MUSE_GLIMMER;
     case 'minimax-m3':
       return MINIMAX_M3;
     case 'kimi-k3':
