@@ -32,6 +32,12 @@ export class SlotCachePersistence {
       const slot = cache?.pool.slots[saved.slot];
       // A cache renamed, shrunk or resized since: its saved slots do not fit.
       if (!cache || !slot || cache.contextSize !== saved.contextSize) continue;
+      const unsafe = await this.store.verify(saved);
+      if (unsafe) {
+        this.logger.warn({ cache: saved.cache, slot: saved.slot, reason: unsafe }, 'a saved slot cache is not the file that was written; it is discarded');
+        this.store.discard(saved.cache, saved.slot);
+        continue;
+      }
       try {
         await slot.sequence.loadStateFromFile(this.store.stateFile(saved.cache, saved.slot).path, { acceptRisk: true });
         cache.pool.touch(slot, saved.lastUsedAt);
@@ -41,7 +47,7 @@ export class SlotCachePersistence {
       } catch (error) {
         this.logger.warn({ cache: saved.cache, slot: saved.slot, err: messageOf(error) }, 'a saved slot cache could not be loaded; it is discarded');
         await slot.sequence.clearHistory().catch(() => undefined);
-        this.store.discard(saved.file);
+        this.store.discard(saved.cache, saved.slot);
       }
     }
     if (restored > 0) this.logger.info({ slots: restored, tokens, ms: Math.round(performance.now() - started), from: this.store.folder }, 'restored slot caches from the last run');
@@ -107,9 +113,10 @@ export class SlotCachePersistence {
         if (tokens === 0) continue;
         const { path, temporary, file } = this.store.stateFile(cache.name, slot.id);
         try {
-          bytes += (await slot.sequence.saveStateToFile(temporary)).fileSize;
-          this.store.finishWrite(temporary, path);
-          slot.saved = { cache: cache.name, slot: slot.id, contextSize: cache.contextSize, tokens, file, lastUsedAt: slot.lastUsedAt ?? 0 };
+          await slot.sequence.saveStateToFile(temporary);
+          const check = await this.store.finishWrite(temporary, path);
+          bytes += check.bytes;
+          slot.saved = { cache: cache.name, slot: slot.id, contextSize: cache.contextSize, tokens, file, lastUsedAt: slot.lastUsedAt ?? 0, ...check };
           saved.push(slot.saved);
           written++;
         } catch (error) {
