@@ -136,8 +136,16 @@ const CASES: { family: FamilyId; mistralSyntax?: MistralSyntax; parallelSeed?: n
   { family: 'deepseek-v3.1' },
   { family: 'gpt-oss' },
   // One template per shape of derived markup: tagged arguments, a section, Kimi's call counter,
-  // Mistral's id and no closing marker, a JSON array, bare JSON at the start.
-  ...['Qwen3-Coder', 'MiniMax-M2', 'Kimi-K2-Instruct', 'Mistral-Small-3.2-24B-Instruct-2506', 'NVIDIA-Nemotron-Nano-v2', 'meta-llama-Llama-3.1-8B-Instruct'].map(derivedCase),
+  // Mistral's id and no closing marker, a JSON array, bare JSON at the start, DeepSeek V3.2's value types.
+  ...[
+    'Qwen3-Coder',
+    'MiniMax-M2',
+    'Kimi-K2-Instruct',
+    'Mistral-Small-3.2-24B-Instruct-2506',
+    'NVIDIA-Nemotron-Nano-v2',
+    'meta-llama-Llama-3.1-8B-Instruct',
+    'deepseek-ai-DeepSeek-V3.2',
+  ].map(derivedCase),
 ];
 
 describe('tool-call grammars on a random-weights model', () => {

@@ -85,3 +85,13 @@ describe('derived tool-call grammar: no markup', () => {
     expect(r.find((rule) => rule.startsWith('tc-t0-call ::= '))).toMatch(/^tc-t0-call ::= "\{\\"name\\": \\"get_weather\\", \\"parameters\\": " \S+ "\}"$/);
   });
 });
+
+describe('derived tool-call grammar: a value type between key and value', () => {
+  it('DeepSeek V3.2: string="true" before raw text, string="false" before JSON', async () => {
+    const tools: ToolDefinition[] = [{ name: 'f', parameters: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'integer' } }, required: ['s', 'n'] } }];
+    const grammar = (await buildToolCallGrammar({ family: 'derived', derived: derived('deepseek-ai-DeepSeek-V3.2'), tools, parallel: true, jsonSchemaGrammar: fakeJsonGrammar }))!;
+    const r = grammar.rules.split('\n');
+    expect(r.find((rule) => rule.startsWith('tc-t0-p0 ::= '))).toContain('"\\" string=\\"true\\">"');
+    expect(r.find((rule) => rule.startsWith('tc-t0-p1 ::= '))).toContain('"\\" string=\\"false\\">"');
+  });
+});

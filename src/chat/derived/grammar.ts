@@ -60,7 +60,16 @@ export function derivedFamilySyntax(syntax: DerivedSyntax): FamilySyntax {
     args:
       args.kind === 'json'
         ? { kind: 'json', excluded: [...closers, body.argsClose.trim()].filter(Boolean) }
-        : { kind: 'xml', syntax: { nameBefore: args.keyOpen, nameAfter: args.keyClose, close: args.valueClose, excluded: [args.valueClose.trim(), ...closers] } },
+        : {
+            kind: 'xml',
+            syntax: {
+              nameBefore: args.keyOpen,
+              nameAfter: args.keyClose,
+              ...(args.keyCloseOther ? { nameAfterJson: args.keyCloseOther } : {}),
+              close: args.valueClose,
+              excluded: [args.valueClose.trim(), ...closers],
+            },
+          },
     call: (name, argsRule) => [head(name), argsRule, markup(tools.callTail)].filter(Boolean).join(' '),
     calls: (call, parallel) => sectioned(repeat(call, tools.separator, parallel)),
     triggers: () => [{ text: tools.section?.open ?? tools.call.open }],

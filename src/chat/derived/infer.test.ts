@@ -134,6 +134,14 @@ describe('inferred markup of real templates', () => {
   });
 });
 
+describe('a value type written between key and value', () => {
+  it('DeepSeek V3.2: `string="true"` for raw text, `string="false"` for JSON', () => {
+    expect(derive('deepseek-ai-DeepSeek-V3.2').tools!.body).toMatchObject({
+      args: { kind: 'tagged', keyOpen: '\n<｜DSML｜parameter name="', keyClose: '" string="true">', keyCloseOther: '" string="false">', valueClose: '</｜DSML｜parameter>' },
+    });
+  });
+});
+
 describe('calls with no markup', () => {
   it('Llama 3.x: a JSON object with "parameters", no opening marker: read at the start of the output', () => {
     const result = deriveSyntax(template('meta-llama-Llama-3.1-8B-Instruct'));

@@ -264,6 +264,11 @@ function inferJsonCalls(m1: string, m2: string | undefined, found: JsonAt, notes
   };
 }
 
+/** Two spellings of the rest of one tag between key and value (`" string="true">` / `" string="false">`): attributes, the same end. */
+function sameEnding(a: string, b: string): boolean {
+  return !/[<[]/.test(a + b) && a.trimEnd().at(-1) !== undefined && a.trimEnd().at(-1) === b.trimEnd().at(-1);
+}
+
 /** Tagged arguments: the markup around two arguments' keys and values. */
 function inferTagged(m1: string, nameEnd: number): { args: DerivedTaggedArgs; argsStart: number; argsEnd: number } | string {
   const k1 = m1.indexOf(PROBE.stringArg, nameEnd);
@@ -276,11 +281,16 @@ function inferTagged(m1: string, nameEnd: number): { args: DerivedTaggedArgs; ar
   const x1 = m1.slice(v1 + PROBE.stringValue.length, k2);
   const keyClose2 = m1.slice(k2 + PROBE.numberArg.length, v2);
   const rest = m1.slice(v2 + String(PROBE.numberValue).length);
-  if (keyClose !== keyClose2) return `a string and a number argument are written differently (${JSON.stringify(keyClose)} vs ${JSON.stringify(keyClose2)})`;
+  // The template may mark a value's type between key and value (DeepSeek V3.2's `string="true"`):
+  // both spellings are kept, as long as they share their closing markup.
+  if (keyClose !== keyClose2 && !sameEnding(keyClose, keyClose2)) {
+    return `a string and a number argument are written differently (${JSON.stringify(keyClose)} vs ${JSON.stringify(keyClose2)})`;
+  }
   const keyOpen = commonSuffix(x0, x1);
   const valueClose = commonPrefix(x1.slice(0, x1.length - keyOpen.length), rest);
   if (!keyOpen.trim() || !keyClose.trim() || !valueClose.trim()) return 'no markup around argument keys and values';
-  return { args: { kind: 'tagged', keyOpen, keyClose, valueClose }, argsStart: k1 - keyOpen.length, argsEnd: v2 + String(PROBE.numberValue).length + valueClose.length };
+  const args: DerivedTaggedArgs = { kind: 'tagged', keyOpen, keyClose, valueClose, ...(keyClose2 !== keyClose ? { keyCloseOther: keyClose2 } : {}) };
+  return { args, argsStart: k1 - keyOpen.length, argsEnd: v2 + String(PROBE.numberValue).length + valueClose.length };
 }
 
 function inferNamedCalls(m1: string, m2: string | undefined, notes: string[]): DerivedTools | string {

@@ -109,7 +109,11 @@ function namedParser(body: DerivedNamedCall, tools: readonly ToolDefinition[] | 
   const args = body.args;
   const head = namedHead(body);
   const pair =
-    args.kind === 'tagged' ? new RegExp(`^\\s*${markupPattern(args.keyOpen)}([\\s\\S]*?)${markupPattern(args.keyClose)}([\\s\\S]*?)${markupPattern(args.valueClose)}`) : undefined;
+    args.kind === 'tagged'
+      ? new RegExp(
+          `^\\s*${markupPattern(args.keyOpen)}([\\s\\S]*?)(?:${[args.keyClose, args.keyCloseOther ?? args.keyClose].map((close) => markupPattern(close)).join('|')})([\\s\\S]*?)${markupPattern(args.valueClose)}`,
+        )
+      : undefined;
   return (text, closed) => {
     const match = head.exec(text);
     const name = match?.[1]?.trim();

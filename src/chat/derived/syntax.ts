@@ -23,6 +23,11 @@ export interface DerivedTaggedArgs {
   keyOpen: string;
   /** Between a key and its value (`>\n`, `</arg_key>\n<arg_value>`). */
   keyClose: string;
+  /**
+   * Between a key and a value that is not a string, where the template writes it differently
+   * (DeepSeek V3.2's `" string="false">` vs `" string="true">`).
+   */
+  keyCloseOther?: string;
   /** After each value (`\n</parameter>`). */
   valueClose: string;
 }
@@ -116,7 +121,14 @@ export function describeSyntax(syntax: DerivedSyntax): Record<string, unknown> {
             format: body.args.kind === 'json' ? 'name + json-arguments' : 'name + tagged-arguments',
             name_prefix: body.namePrefix.trim(),
             name_suffix: body.nameSuffix.trim().split(CALL_ID_SLOT).join('<id>'),
-            ...(body.args.kind === 'tagged' ? { key_open: body.args.keyOpen.trim(), key_close: body.args.keyClose.trim(), value_close: body.args.valueClose.trim() } : {}),
+            ...(body.args.kind === 'tagged'
+              ? {
+                  key_open: body.args.keyOpen.trim(),
+                  key_close: body.args.keyClose.trim(),
+                  ...(body.args.keyCloseOther ? { key_close_json: body.args.keyCloseOther.trim() } : {}),
+                  value_close: body.args.valueClose.trim(),
+                }
+              : {}),
             ...(body.argsClose.trim() ? { arguments_close: body.argsClose.trim() } : {}),
           }),
     };
