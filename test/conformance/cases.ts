@@ -95,6 +95,9 @@ const hermes: Syntax = {
  */
 const smolLm3: Syntax = { think: qwenThink };
 
+/** RWKV World: `<think>` reasoning written right after `Assistant: <think>`, no tool syntax (reasoning-only cases). */
+const rwkvWorld: Syntax = { think: { open: '<think>', close: '</think>' } };
+
 /** Reka Edge: Hermes calls written back to back (the template puts nothing between them). */
 const rekaEdge: Syntax = {
   think: qwenThink,
@@ -481,6 +484,7 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   spec('Bielik-11B-v3.0-Instruct', 'hermes', hermes, '<s>', '<|im_end|>'),
   spec('Reka-Edge', 'hermes', rekaEdge, '', '<sep>'),
   spec('HuggingFaceTB-SmolLM3-3B', 'hermes', smolLm3, '', '<|im_end|>'),
+  spec('llama-cpp-rwkv-world', 'hermes', rwkvWorld, '', ''),
   // qwen3-coder: <tool_call><function=…><parameter=…>
   spec('Qwen3-Coder', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
   spec('Qwen3.5-4B', 'qwen3-coder', qwen3Coder, '', '<|im_end|>'),
@@ -598,6 +602,10 @@ export const ORACLE_GAPS: Readonly<Record<string, Partial<Record<CaseId, string>
   },
   'MiniMax-M1': {
     'two-tool-calls': 'llama.cpp\'s autoparser infers "," as the separator between calls in <tool_calls> and rejects the newline the template writes between them',
+  },
+  'llama-cpp-rwkv-world': {
+    text: "llama.cpp's generation prompt for this template comes out empty, so it does not see that the prompt ('Assistant: <think>') opens thinking: it expects the model to write <think> itself and takes output without it as content (a real model's reasoning and </think> included); we start inside the reasoning",
+    'reasoning-text': 'same as text (the raw output opens <think> again, as llama.cpp expects)',
   },
   'upstage-Solar-Open-100B': {
     text: "with tools offered, llama.cpp's autoparser keeps the <|content|> message header in the content (it unwraps it only without tools)",

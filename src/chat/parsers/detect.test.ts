@@ -57,7 +57,7 @@ const EXPECTED: Record<string, FamilyId> = {
   'ibm-granite-granite-4.1': 'hermes',
   'inclusionai-ling-3.0-flash': 'glm45',
   'llama-cpp-deepseek-r1': 'deepseek-r1',
-  'llama-cpp-rwkv-world': 'generic',
+  'llama-cpp-rwkv-world': 'hermes',
   'meetkai-functionary-medium-v3.1': 'functionary-v3.1',
   'meetkai-functionary-medium-v3.2': 'functionary-v3.2',
   'meta-llama-Llama-3.1-8B-Instruct': 'llama3',

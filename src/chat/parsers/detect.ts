@@ -90,6 +90,9 @@ const RULES: readonly Rule[] = [
   // SmolLM3: `<think>` reasoning; the bundled (Unsloth) template dropped the tools section, whose
   // upstream version teaches Hermes' `<tool_call>{json}</tool_call>`.
   { family: 'hermes', test: (s) => has(s, 'SmolLM', '<think>') },
+  // RWKV World (llama.cpp's own template for RWKV-7 G1): `User: …` / `Assistant:` turns and
+  // Qwen3's `<think>` reasoning (the generation prompt opens it), no tool syntax.
+  { family: 'hermes', test: (s) => has(s, "'User: '", "'Assistant:'", "' <think>'") },
   // Llama 3.1+ built-in tool calling: <|python_tag|>, or header-style templates that render
   // tool calls as JSON. Functionary (<function=…>, >>>recipient) and Firefunction
   // (functools[…]) use their own syntaxes.

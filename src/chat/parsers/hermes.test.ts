@@ -53,6 +53,16 @@ describe('hermes', () => {
     ]);
   });
 
+  // RWKV World (llama.cpp's template for RWKV-7 G1): the prompt ends with `Assistant: <think>`
+  // when thinking is on and with `Assistant: <think>\n</think>` when it is off.
+  it('RWKV World: reasoning opened by the prompt; thinking off leaves everything text', () => {
+    const on = parseAllSplits(parse, 'The user says hi.</think> Hello!', { prompt: 'User: Hi\n\nAssistant: <think>', toolsEnabled: false });
+    // Hermes drops only newlines after </think> (as llama.cpp does for Qwen3).
+    expect(on.parts).toEqual([{ reasoning: 'The user says hi.' }, { text: ' Hello!' }]);
+    const off = parseAllSplits(parse, ' Hello!', { prompt: 'User: Hi\n\nAssistant: <think>\n</think>', toolsEnabled: false });
+    expect(off.parts).toEqual([{ text: ' Hello!' }]);
+  });
+
   it('invalid JSON arguments become text and warn', () => {
     const bad = '<tool_call>\n{"name": "get_weather", "arguments": {"city": Paris}}\n</tool_call>';
     const r = parseAllSplits(parse, `Hi ${bad} bye`);
