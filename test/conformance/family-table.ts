@@ -8,7 +8,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createOutputParser } from '../../src/chat/parsers/index.js';
 import { CASE_IDS, type CaseId } from './cases.js';
 import { isCompared, loadReference, matchesReference, type ReferenceEntry } from './compare.js';
@@ -19,68 +19,88 @@ interface Cell {
   gaps: number;
 }
 
-const reference = loadReference();
-const equalTo = new Map<ReferenceEntry, boolean>(
-  reference.filter(isCompared).map((entry) => [entry, matchesReference((options) => createOutputParser(entry.family, options), entry)]),
-);
-
-const families = [...new Set(reference.map((e) => e.family))].sort();
-const cells = new Map<string, Cell>();
-for (const entry of reference) {
-  const key = `${entry.family}/${entry.case}`;
-  const cell = cells.get(key) ?? { equal: 0, differ: 0, gaps: 0 };
-  const equal = equalTo.get(entry);
-  if (equal === undefined) cell.gaps++;
-  else if (equal) cell.equal++;
-  else cell.differ++;
-  cells.set(key, cell);
+export interface FamilyTable {
+  /** The markdown table and the totals under it, as the doc shows them. */
+  markdown: string;
+  /** Recorded cases where our parse differs from llama.cpp's (`template / case`). */
+  differing: string[];
 }
 
-function show(cell: Cell | undefined): string {
-  if (!cell) return '—';
-  const compared = cell.equal + cell.differ;
-  const gaps = cell.gaps ? `${cell.gaps} gap${cell.gaps > 1 ? 's' : ''}` : '';
-  if (!compared) return `(${gaps})`;
-  return `${cell.equal}/${compared} ${cell.differ ? '✗' : '✓'}${gaps ? ` (+${gaps})` : ''}`;
+/** The family × case table of the corpus (reference.json). */
+export function familyTable(reference: readonly ReferenceEntry[] = loadReference()): FamilyTable {
+  const equalTo = new Map<ReferenceEntry, boolean>(
+    reference.filter(isCompared).map((entry) => [entry, matchesReference((options) => createOutputParser(entry.family, options), entry)]),
+  );
+
+  const families = [...new Set(reference.map((e) => e.family))].sort();
+  const cells = new Map<string, Cell>();
+  for (const entry of reference) {
+    const key = `${entry.family}/${entry.case}`;
+    const cell = cells.get(key) ?? { equal: 0, differ: 0, gaps: 0 };
+    const equal = equalTo.get(entry);
+    if (equal === undefined) cell.gaps++;
+    else if (equal) cell.equal++;
+    else cell.differ++;
+    cells.set(key, cell);
+  }
+
+  function show(cell: Cell | undefined): string {
+    if (!cell) return '—';
+    const compared = cell.equal + cell.differ;
+    const gaps = cell.gaps ? `${cell.gaps} gap${cell.gaps > 1 ? 's' : ''}` : '';
+    if (!compared) return `(${gaps})`;
+    return `${cell.equal}/${compared} ${cell.differ ? '✗' : '✓'}${gaps ? ` (+${gaps})` : ''}`;
+  }
+
+  const caseTitles: Record<CaseId, string> = {
+    text: 'text',
+    'reasoning-text': 'reasoning + text',
+    'tool-call': 'one tool call',
+    'two-tool-calls': 'two tool calls',
+    'reasoning-tool-call': 'reasoning + tool call',
+  };
+  const rows = [
+    `| family | ${CASE_IDS.map((c) => caseTitles[c]).join(' | ')} |`,
+    `| --- | ${CASE_IDS.map(() => '---').join(' | ')} |`,
+    ...families.map((family) => `| ${family} | ${CASE_IDS.map((c) => show(cells.get(`${family}/${c}`))).join(' | ')} |`),
+  ];
+
+  const templates = [...new Set(reference.map((e) => e.template))];
+  const exact = templates.filter((template) => {
+    const compared = reference.filter((e) => e.template === template && equalTo.has(e));
+    return compared.length > 0 && compared.every((e) => equalTo.get(e));
+  });
+  const compared = [...equalTo.values()];
+  const totals = [
+    `${templates.length} templates, ${reference.length} recorded cases: ${compared.filter(Boolean).length} of ${compared.length} compared cases equal to llama.cpp, ` +
+      `${reference.length - compared.length} gaps (llama.cpp errors or returns the markup as text).`,
+    `Templates parsed exactly (every case llama.cpp answers is equal): ${exact.length} of ${templates.length}.`,
+  ];
+  const differing = [...equalTo].filter(([, equal]) => !equal).map(([e]) => `${e.template} / ${e.case}`);
+  return { markdown: [...rows, '', ...totals].join('\n'), differing };
 }
 
-const caseTitles: Record<CaseId, string> = {
-  text: 'text',
-  'reasoning-text': 'reasoning + text',
-  'tool-call': 'one tool call',
-  'two-tool-calls': 'two tool calls',
-  'reasoning-tool-call': 'reasoning + tool call',
-};
-const rows = [
-  `| family | ${CASE_IDS.map((c) => caseTitles[c]).join(' | ')} |`,
-  `| --- | ${CASE_IDS.map(() => '---').join(' | ')} |`,
-  ...families.map((family) => `| ${family} | ${CASE_IDS.map((c) => show(cells.get(`${family}/${c}`))).join(' | ')} |`),
-];
+export const DOC_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'model-families.md');
+export const DOC_START = '<!-- family-table: generated by `npx tsx test/conformance/family-table.ts --write` -->';
+export const DOC_END = '<!-- family-table: end -->';
 
-const templates = [...new Set(reference.map((e) => e.template))];
-const exact = templates.filter((template) => {
-  const compared = reference.filter((e) => e.template === template && equalTo.has(e));
-  return compared.length > 0 && compared.every((e) => equalTo.get(e));
-});
-const compared = [...equalTo.values()];
-const totals = [
-  `${templates.length} templates, ${reference.length} recorded cases: ${compared.filter(Boolean).length} of ${compared.length} compared cases equal to llama.cpp, ` +
-    `${reference.length - compared.length} gaps (llama.cpp errors or returns the markup as text).`,
-  `Templates parsed exactly (every case llama.cpp answers is equal): ${exact.length} of ${templates.length}.`,
-];
+/** The generated section of docs/model-families.md as it stands. */
+export function documentedTable(doc = readFileSync(DOC_PATH, 'utf8')): string {
+  const from = doc.indexOf(DOC_START);
+  const to = doc.indexOf(DOC_END);
+  if (from < 0 || to < from) throw new Error(`docs/model-families.md has no ${DOC_START} … ${DOC_END} section`);
+  return doc.slice(from + DOC_START.length, to).trim();
+}
 
-console.log([...rows, '', ...totals].join('\n'));
-const differing = [...equalTo].filter(([, equal]) => !equal).map(([e]) => `${e.template} / ${e.case}`);
-if (differing.length) console.log(`\nDiffer from llama.cpp:\n  ${differing.join('\n  ')}`);
-
-if (process.argv.includes('--write')) {
-  const doc = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'model-families.md');
-  const start = '<!-- family-table: generated by `npx tsx test/conformance/family-table.ts --write` -->';
-  const end = '<!-- family-table: end -->';
-  const text = readFileSync(doc, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`docs/model-families.md has no ${start} … ${end} section`);
-  writeFileSync(doc, `${text.slice(0, from + start.length)}\n\n${[...rows, '', ...totals].join('\n')}\n\n${text.slice(to)}`);
-  console.log(`\nwrote ${doc}`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { markdown, differing } = familyTable();
+  console.log(markdown);
+  if (differing.length) console.log(`\nDiffer from llama.cpp:\n  ${differing.join('\n  ')}`);
+  if (process.argv.includes('--write')) {
+    const doc = readFileSync(DOC_PATH, 'utf8');
+    documentedTable(doc); // throws without the section
+    const from = doc.indexOf(DOC_START) + DOC_START.length;
+    writeFileSync(DOC_PATH, `${doc.slice(0, from)}\n\n${markdown}\n\n${doc.slice(doc.indexOf(DOC_END))}`);
+    console.log(`\nwrote ${DOC_PATH}`);
+  }
 }
