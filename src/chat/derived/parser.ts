@@ -4,8 +4,8 @@
 // llama.cpp's autoparser does (xml-arguments.ts: a value stays a string where the schema
 // allows strings). Markers match with any whitespace around and between their parts.
 
-import type { OutputParser, ParsedEvent } from '../output-parser.js';
-import { StreamBuffer } from '../parsers/stream-buffer.js';
+import type { OutputParser } from '../output-parser.js';
+import { MarkerStripper } from '../parsers/marker-stripper.js';
 import { LeadingJsonCalls } from './leading-json.js';
 import { isPlainObject, parseJsonArguments, tryParseJson } from '../parsers/json-arguments.js';
 import { scanJsonValue } from '../parsers/json-scan.js';
@@ -159,53 +159,6 @@ export function thinkTagsOf(syntax: DerivedSyntax): ThinkTags | undefined {
   return reasoning ? { open: reasoning.open, close: reasoning.close, afterOpen: reasoning.afterOpen, afterClose: reasoning.afterClose } : undefined;
 }
 
-/** Drops the content wrapper's markers from the text (the answer between them is the content), streamed. */
-class ContentUnwrap implements OutputParser {
-  private readonly buffer = new StreamBuffer();
-  private readonly markers: string[];
-
-  constructor(
-    private readonly inner: OutputParser,
-    wrapper: { open: string; close: string },
-  ) {
-    this.markers = [wrapper.open, wrapper.close];
-  }
-
-  get toolCalls(): number {
-    return this.inner.toolCalls;
-  }
-
-  push(text: string): ParsedEvent[] {
-    return this.filter(this.inner.push(text), false);
-  }
-
-  finish(): ParsedEvent[] {
-    return this.filter(this.inner.finish(), true);
-  }
-
-  private filter(events: ParsedEvent[], end: boolean): ParsedEvent[] {
-    const out: ParsedEvent[] = [];
-    const emit = (text: string): void => {
-      if (text) out.push({ type: 'text', text });
-    };
-    for (const event of events) {
-      if (event.type !== 'text') {
-        // A marker's start held back, then something else: it was text.
-        emit(this.buffer.takeAll());
-        out.push(event);
-        continue;
-      }
-      this.buffer.append(event.text);
-      for (let take = this.buffer.takeUntil(this.markers); ; take = this.buffer.takeUntil(this.markers)) {
-        emit(take.text);
-        if (take.marker === undefined) break;
-      }
-    }
-    if (end) emit(this.buffer.takeAll());
-    return out;
-  }
-}
-
 /** The streaming parser for the inferred markup. */
 export function createDerivedParser(syntax: DerivedSyntax, options: XmlArgsParserOptions): OutputParser {
   const think = thinkTagsOf(syntax);
@@ -214,10 +167,11 @@ export function createDerivedParser(syntax: DerivedSyntax, options: XmlArgsParse
   if (tools?.call.open === '' && tools.body.kind === 'json') {
     const body = tools.body;
     const calls = new LeadingJsonCalls(options, (json) => parseJsonBody(json, body));
-    return syntax.content ? new ContentUnwrap(calls, syntax.content) : calls;
+    return syntax.content ? new MarkerStripper(calls, [syntax.content.open, syntax.content.close]) : calls;
   }
   const parser = syntax.tools
     ? new ToolMarkupParser({ ...options, templateThinks: think !== undefined }, { family: 'derived', think: think ?? false, tools: derivedToolSyntax(syntax.tools, options.tools) })
     : createThinkParser(think ? options : { ...options, reasoningFormat: 'none' }, think);
-  return syntax.content ? new ContentUnwrap(parser, syntax.content) : parser;
+  // The content wrapper's markers are dropped from the text (the answer between them is the content).
+  return syntax.content ? new MarkerStripper(parser, [syntax.content.open, syntax.content.close]) : parser;
 }

@@ -13,7 +13,7 @@
 
 import type { OutputParser } from './types.js';
 import { type CallParse, ToolMarkupParser } from './tool-markup.js';
-import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
+import { buildArguments, leadingPairs, type XmlArgsParserOptions } from './xml-arguments.js';
 import { DEFAULT_THINK_TAGS, forcedOpenTail } from './think.js';
 import type { ToolDefinition } from '../types.js';
 
@@ -23,14 +23,7 @@ export function parseGlm45Call(body: string, tools: readonly ToolDefinition[] | 
   const first = body.indexOf('<arg_key>');
   const name = (first === -1 ? body : body.slice(0, first)).trim();
   if (!name || /[<>\s]/.test(name)) return { error: 'no function name' };
-  let rest = first === -1 ? '' : body.slice(first);
-  const pairs: Array<[string, string]> = [];
-  for (;;) {
-    const pair = PAIR.exec(rest);
-    if (!pair) break;
-    pairs.push([pair[1]!.trim(), pair[2]!]);
-    rest = rest.slice(pair[0].length);
-  }
+  const { pairs, rest } = leadingPairs(first === -1 ? '' : body.slice(first), PAIR, (pair) => [pair[1]!.trim(), pair[2]!]);
   if (rest.trim()) return { error: 'unexpected text in tool call' };
   return { name, arguments: buildArguments(tools, name, pairs, 'string') };
 }

@@ -16,7 +16,7 @@
 import type { ToolDefinition } from '../types.js';
 import { type CallParse, ToolMarkupParser } from './tool-markup.js';
 import type { OutputParser } from './types.js';
-import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
+import { buildArguments, leadingPairs, type XmlArgsParserOptions } from './xml-arguments.js';
 
 export const HY3_TAGS = {
   think: { open: '<think:opensource>', close: '</think:opensource>' },
@@ -33,14 +33,7 @@ export function parseHy3Call(body: string, tools: readonly ToolDefinition[] | un
   if (sep === -1) return { error: 'no <tool_sep:opensource>' };
   const name = body.slice(0, sep).trim();
   if (!name || /[<>\s]/.test(name)) return { error: 'no function name' };
-  let rest = body.slice(sep + HY3_TAGS.sep.length);
-  const pairs: Array<[string, string]> = [];
-  for (;;) {
-    const pair = PAIR.exec(rest);
-    if (!pair) break;
-    pairs.push([pair[1]!.trim(), pair[2]!]);
-    rest = rest.slice(pair[0].length);
-  }
+  const { pairs, rest } = leadingPairs(body.slice(sep + HY3_TAGS.sep.length), PAIR, (pair) => [pair[1]!.trim(), pair[2]!]);
   if (rest.trim()) return { error: 'unexpected text in tool call' };
   return { name, arguments: buildArguments(tools, name, pairs, 'string') };
 }

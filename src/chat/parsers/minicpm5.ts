@@ -12,7 +12,7 @@ import type { ToolDefinition } from '../types.js';
 import { DEFAULT_THINK_TAGS } from './think.js';
 import { type CallParse, ToolMarkupParser } from './tool-markup.js';
 import type { OutputParser } from './types.js';
-import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
+import { buildArguments, leadingPairs, type XmlArgsParserOptions } from './xml-arguments.js';
 
 const NAME = /^\s*name="([^"]*)"\s*>/;
 const PARAM = /^\s*<param\s+name="([^"]*)"\s*>(?:<!\[CDATA\[([\s\S]*?)\]\]>(?=<\/param>)|(?!<!\[CDATA\[)([\s\S]*?))<\/param>/;
@@ -22,14 +22,7 @@ export function parseMinicpm5Call(body: string, tools: readonly ToolDefinition[]
   const head = NAME.exec(body);
   const name = head?.[1]?.trim();
   if (!head || !name) return { error: 'no function name' };
-  let rest = body.slice(head[0].length);
-  const pairs: Array<[string, string]> = [];
-  for (;;) {
-    const param = PARAM.exec(rest);
-    if (!param) break;
-    pairs.push([param[1]!.trim(), param[2] ?? param[3]!]);
-    rest = rest.slice(param[0].length);
-  }
+  const { pairs, rest } = leadingPairs(body.slice(head[0].length), PARAM, (param) => [param[1]!.trim(), param[2] ?? param[3]!]);
   if (rest.trim()) return { error: 'unexpected text in function' };
   return { name, arguments: buildArguments(tools, name, pairs, 'string') };
 }

@@ -11,7 +11,7 @@
 
 import type { OutputParser } from './types.js';
 import { type CallParse, ToolMarkupParser } from './tool-markup.js';
-import { buildArguments, type XmlArgsParserOptions } from './xml-arguments.js';
+import { buildArguments, leadingPairs, type XmlArgsParserOptions } from './xml-arguments.js';
 import { DEFAULT_THINK_TAGS } from './think.js';
 import type { ToolDefinition } from '../types.js';
 
@@ -24,14 +24,7 @@ export function parseMinimaxInvoke(body: string, tools: readonly ToolDefinition[
   if (!head) return { error: 'no invoke name' };
   const name = (head[1] ?? head[2] ?? head[3] ?? '').trim();
   if (!name) return { error: 'empty invoke name' };
-  let rest = body.slice(head[0].length);
-  const pairs: Array<[string, string]> = [];
-  for (;;) {
-    const parameter = PARAMETER.exec(rest);
-    if (!parameter) break;
-    pairs.push([(parameter[1] ?? parameter[2] ?? parameter[3] ?? '').trim(), parameter[4]!]);
-    rest = rest.slice(parameter[0].length);
-  }
+  const { pairs, rest } = leadingPairs(body.slice(head[0].length), PARAMETER, (parameter) => [(parameter[1] ?? parameter[2] ?? parameter[3] ?? '').trim(), parameter[4]!]);
   if (rest.trim()) return { error: 'unexpected text in invoke' };
   return { name, arguments: buildArguments(tools, name, pairs, 'string') };
 }

@@ -89,3 +89,19 @@ export function buildArguments(
   for (const [name, raw] of pairs) args[name] = convertArgValue(raw, parameterTypes(tools, toolName, name), mixed);
   return JSON.stringify(args);
 }
+
+/**
+ * The key/value pairs written one after another at the start of `text` (GLM's
+ * `<arg_key>k</arg_key><arg_value>v</arg_value>`, MiniMax's `<parameter name="k">v</parameter>`, …):
+ * `pattern` matches one pair at the start (`^`), `read` takes its key and raw value. `rest` is the
+ * text after the last pair; a call is well formed when only whitespace is left there.
+ */
+export function leadingPairs(text: string, pattern: RegExp, read: (match: RegExpExecArray) => [string, string]): { pairs: Array<[string, string]>; rest: string } {
+  const pairs: Array<[string, string]> = [];
+  let rest = text;
+  for (let match = pattern.exec(rest); match; match = pattern.exec(rest)) {
+    pairs.push(read(match));
+    rest = rest.slice(match[0].length);
+  }
+  return { pairs, rest };
+}
