@@ -15,8 +15,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function post(path: string, body: string): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+async function post(path: string, body: string | Uint8Array, contentType = 'application/json'): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
   return { status: response.status, json: await response.json() };
 }
 
@@ -81,5 +81,80 @@ describe('JSON nested 3 000 levels deep (was a 500: the template renderer overfl
   it('100 levels still render and generate', async () => {
     const ok = await post('/v1/messages', `{"model":"m","max_tokens":8,"messages":[${user}],"tools":[{"name":"t","input_schema":${nestedSchema(50)}}]}`);
     expect(ok.status).toBe(200);
+  });
+});
+
+const anthropicError = (message: string, type = 'invalid_request_error') => ({ type: 'error', error: { type, message } });
+const openaiError = (message: string, param: string | null = null, type = 'invalid_request_error') => ({ error: { message, type, param, code: null } });
+
+/** Each bad request, through both APIs where it applies: the exact status and envelope. */
+const CASES: { name: string; path: string; body: string; contentType?: string; status: number; json: unknown }[] = [
+  { name: 'invalid JSON', path: '/v1/messages', body: '{bad', status: 400, json: anthropicError('Invalid JSON in request body') },
+  { name: 'invalid JSON', path: '/v1/chat/completions', body: '{bad', status: 400, json: openaiError('Invalid JSON in request body') },
+  { name: 'empty body', path: '/v1/messages', body: '', status: 400, json: anthropicError('Request body is empty; expected a JSON object') },
+  { name: 'empty body', path: '/v1/chat/completions', body: '', status: 400, json: openaiError('Request body is empty; expected a JSON object') },
+  { name: 'text/plain body', path: '/v1/messages', body: 'hello', contentType: 'text/plain', status: 400, json: anthropicError('Request body must be a JSON object') },
+  { name: 'a JSON array', path: '/v1/messages', body: '[1, 2]', status: 400, json: anthropicError('Request body must be a JSON object') },
+  {
+    name: 'an unknown role',
+    path: '/v1/messages',
+    body: '{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"x"}]}',
+    status: 400,
+    json: anthropicError('messages.0.role: Invalid option: expected one of "user"|"assistant"|"system"'),
+  },
+  {
+    name: 'an unknown role',
+    path: '/v1/chat/completions',
+    body: '{"model":"m","messages":[{"role":"robot","content":"x"}]}',
+    status: 400,
+    json: openaiError('messages[0].role: Invalid option: expected one of "system"|"developer"|"user"|"assistant"|"tool"', 'messages[0].role'),
+  },
+  {
+    name: 'a number as a string',
+    path: '/v1/messages',
+    body: '{"model":"m","max_tokens":"five","messages":[{"role":"user","content":"x"}]}',
+    status: 400,
+    json: anthropicError('max_tokens: Invalid input: expected number, received string'),
+  },
+  {
+    name: 'a negative max_tokens',
+    path: '/v1/chat/completions',
+    body: '{"model":"m","max_tokens":-1,"messages":[{"role":"user","content":"x"}]}',
+    status: 400,
+    json: openaiError('max_tokens: Too small: expected number to be >=1', 'max_tokens'),
+  },
+  {
+    name: 'a temperature out of range',
+    path: '/v1/messages',
+    body: '{"model":"m","max_tokens":5,"temperature":-1,"messages":[{"role":"user","content":"x"}]}',
+    status: 400,
+    json: anthropicError('temperature: Too small: expected number to be >=0'),
+  },
+  {
+    name: 'no messages',
+    path: '/v1/chat/completions',
+    body: '{"model":"m","messages":[]}',
+    status: 400,
+    json: openaiError('messages: Too small: expected array to have >=1 items', 'messages'),
+  },
+  { name: 'an unknown route', path: '/v2/nothing', body: '{}', status: 404, json: openaiError('Not found: POST /v2/nothing') },
+];
+
+describe('bad requests: exact status and envelope, and the server keeps answering', () => {
+  it.each(CASES.map((c) => [`${c.path}: ${c.name}`, c] as const))('%s', async (_name, c) => {
+    expect(await post(c.path, c.body, c.contentType)).toEqual({ status: c.status, json: c.json });
+    await expectHealthy();
+  });
+
+  it('a body over 32 MiB: 413 in the API envelope', async () => {
+    const big = `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"${'a'.repeat(33 * 2 ** 20)}"}]}`;
+    expect(await post('/v1/messages', big)).toEqual({ status: 413, json: anthropicError('Request exceeds the maximum allowed number of bytes.', 'request_too_large') });
+    await expectHealthy();
+  });
+
+  it('invalid UTF-8 in a message is read with replacement characters, not a failure', async () => {
+    const body = Buffer.concat([Buffer.from('{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]);
+    expect((await post('/v1/messages', body)).status).toBe(200);
+    await expectHealthy();
   });
 });
