@@ -16,6 +16,7 @@ import { CacheStore } from './cache-store.js';
 import { Generation } from './llama/generation.js';
 import { createGrammar } from './llama/grammar.js';
 import { loadModel, type LlamaCache, type LlamaSlot, type LoadOptions } from './llama/load.js';
+import { NativeGarbage } from './llama/native-garbage.js';
 import { SlotCachePersistence } from './llama/persistence.js';
 import { checkpointStats } from './llama/sequence-memory.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
@@ -41,6 +42,7 @@ export class LlamaEngine implements Engine {
     private readonly caches: CacheSet<LlamaSlot, LlamaCache>,
     private readonly logger: Logger,
     private readonly persistence: SlotCachePersistence | undefined,
+    private readonly garbage: NativeGarbage,
   ) {}
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
@@ -50,7 +52,7 @@ export class LlamaEngine implements Engine {
       ? new SlotCachePersistence(new CacheStore(options.cacheDir, options.modelPath), caches, options.logger, options.cacheSaveIdleMs ?? 0)
       : undefined;
     await persistence?.restore();
-    return new LlamaEngine(info, llama, model, caches, options.logger, persistence);
+    return new LlamaEngine(info, llama, model, caches, options.logger, persistence, NativeGarbage.forVocabulary(vocabularySize(model)));
   }
 
   countTokens(text: string): number {
@@ -84,7 +86,7 @@ export class LlamaEngine implements Engine {
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
       const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);
       slot.resumeAt = checkpointAt.length > 0 ? Math.max(...checkpointAt) : undefined;
-      yield* new Generation({ model: this.model, cache, sequence: slot.sequence, prompt, request, grammar, logger: this.logger, checkpointAt }).run(reused);
+      yield* new Generation({ model: this.model, cache, sequence: slot.sequence, prompt, request, grammar, logger: this.logger, checkpointAt, garbage: this.garbage }).run(reused);
     } finally {
       cache.pool.release(slot);
       this.persistence?.slotChanged(slot);

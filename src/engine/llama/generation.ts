@@ -8,6 +8,7 @@ import { lastTokens, resolveSampling, type ResolvedSampling } from '../sampling.
 import type { CompletionEvent, CompletionRequest } from '../types.js';
 import { prefillCheckpoints } from '../prefix-reuse.js';
 import type { LlamaCache } from './load.js';
+import type { NativeGarbage } from './native-garbage.js';
 import { cutTo } from './sequence-memory.js';
 import { afterClosingThinking, afterPrefill, afterSampling, samplingEndAfter, type GenerationPhase, type SamplingEnd } from './phases.js';
 
@@ -23,6 +24,8 @@ export interface GenerationSetup {
   logger: Logger;
   /** Token counts where a later prompt may diverge (CompletionRequest.reusePoints): checkpoints go there too. */
   checkpointAt?: readonly number[];
+  /** Told of every evaluate call, whose sampler leaves native memory only a GC frees (native-garbage.ts). */
+  garbage?: NativeGarbage;
 }
 
 /** node-llama-cpp's grammar bindings, internal: its own LlamaChat feeds a grammar tokens this way (version pinned, package.json). */
@@ -54,6 +57,7 @@ export class Generation {
   private readonly request: CompletionRequest;
   private readonly grammar: LlamaGrammar | undefined;
   private readonly logger: Logger;
+  private readonly garbage: NativeGarbage | undefined;
   private readonly checkpointAt: readonly number[];
   private readonly sampling: ResolvedSampling;
   private readonly tokenBias: TokenBias | undefined;
@@ -67,7 +71,16 @@ export class Generation {
   private firstTokenAt: number | undefined;
 
   constructor(setup: GenerationSetup) {
-    ({ model: this.model, cache: this.cache, sequence: this.sequence, prompt: this.prompt, request: this.request, grammar: this.grammar, logger: this.logger } = setup);
+    ({
+      model: this.model,
+      cache: this.cache,
+      sequence: this.sequence,
+      prompt: this.prompt,
+      request: this.request,
+      grammar: this.grammar,
+      logger: this.logger,
+      garbage: this.garbage,
+    } = setup);
     this.checkpointAt = setup.checkpointAt ?? [];
     const room = this.cache.contextSize - this.prompt.length;
     this.maxTokens = Math.min(this.request.maxTokens ?? room, room);
@@ -145,12 +158,21 @@ export class Generation {
       signal?.throwIfAborted();
       const checkpoint = checkpoints.find((point) => point > next);
       const end = Math.min(this.prompt.length - 1, next + chunk, checkpoint ?? Number.POSITIVE_INFINITY);
-      await this.sequence.evaluateWithoutGeneratingNewTokens(this.prompt.slice(next, end));
+      await this.evaluateWithoutSampling(this.prompt.slice(next, end));
       next = end;
       if (end === checkpoint) await this.takeCheckpoint();
     }
     signal?.throwIfAborted();
     return this.prompt.slice(next);
+  }
+
+  /** Evaluates tokens without sampling (node-llama-cpp still makes a sampler for the call). */
+  private async evaluateWithoutSampling(tokens: Token[]): Promise<void> {
+    try {
+      await this.sequence.evaluateWithoutGeneratingNewTokens(tokens);
+    } finally {
+      this.garbage?.samplerDone();
+    }
   }
 
   /** A checkpoint of the sequence as it is now (node-llama-cpp takes it under the context lock, so no batch decodes meanwhile). */
@@ -164,16 +186,21 @@ export class Generation {
   private async *sample(input: Token[]): AsyncGenerator<CompletionEvent, SamplingEnd> {
     const { signal } = this.request;
     let end: SamplingEnd = { type: 'end' };
-    for await (const token of this.sequence.evaluate(input, this.evaluateOptions())) {
-      this.firstTokenAt ??= performance.now();
-      const step = this.output.push(token);
-      if (step.emit) yield { type: 'text', text: step.emit };
-      const ended = samplingEndAfter(step, { generated: this.output.tokens.length, maxTokens: this.maxTokens, thinkingBudgetSpent: this.output.thinkingBudgetSpent() });
-      if (ended) {
-        end = ended;
-        break;
+    try {
+      for await (const token of this.sequence.evaluate(input, this.evaluateOptions())) {
+        this.firstTokenAt ??= performance.now();
+        const step = this.output.push(token);
+        if (step.emit) yield { type: 'text', text: step.emit };
+        const ended = samplingEndAfter(step, { generated: this.output.tokens.length, maxTokens: this.maxTokens, thinkingBudgetSpent: this.output.thinkingBudgetSpent() });
+        if (ended) {
+          end = ended;
+          break;
+        }
+        if (signal?.aborted) break;
       }
-      if (signal?.aborted) break;
+    } finally {
+      // node-llama-cpp made a sampler for this stream; it is done with it now.
+      this.garbage?.samplerDone();
     }
     signal?.throwIfAborted();
     return end;
@@ -210,7 +237,7 @@ export class Generation {
     await this.keepOnly(all.slice(0, -1));
     // A model whose memory cannot roll back went back to a checkpoint before the trigger: evaluate up to it again.
     const restoredTo = this.sequence.nextTokenIndex;
-    if (restoredTo < all.length - 1) await this.sequence.evaluateWithoutGeneratingNewTokens(all.slice(restoredTo, -1));
+    if (restoredTo < all.length - 1) await this.evaluateWithoutSampling(all.slice(restoredTo, -1));
     this.grammarState = this.newGrammarState();
     return [all.at(-1)!, ...kept.prefix];
   }
