@@ -66,12 +66,14 @@ export class FatalError extends Error {
 /** A prompt that does not fit the slot's context. Each API words it its own way (Claude Code matches Anthropic's). */
 export class ContextOverflowError extends ApiError {
   constructor(
+    /** The prompt's length in tokens (with `atLeast`: a lower bound, from counting it in pieces). */
     readonly promptTokens: number,
     readonly contextSize: number,
+    options: { atLeast?: boolean } = {},
   ) {
     super(
       'invalid_request',
-      `The prompt is ${promptTokens} tokens long, but the context holds at most ${contextSize} tokens (including at least one generated token). Shorten the conversation, or serve the model with a larger context per slot (n_ctx).`,
+      `The prompt is ${options.atLeast ? 'at least ' : ''}${promptTokens} tokens long, but the context holds at most ${contextSize} tokens (including at least one generated token). Shorten the conversation, or serve the model with a larger context per slot (n_ctx).`,
       { param: 'messages', code: 'context_length_exceeded' },
     );
   }

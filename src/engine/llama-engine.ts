@@ -9,6 +9,7 @@
 // node-llama-cpp's batch loop through private members) call node-llama-cpp.
 
 import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
+import { setImmediate } from 'node:timers/promises';
 import { ApiError, ContextOverflowError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CacheSet } from './cache-set.js';
@@ -33,6 +34,13 @@ export interface LlamaEngineOptions extends LoadOptions {
    */
   cacheSaveIdleMs?: number;
 }
+
+/** Prompts longer than this (characters) are counted in pieces before being tokenized whole. */
+const COUNT_IN_PIECES_OVER = 512 * 1024;
+/** ~120 ms of tokenizing per piece: /health and other requests get a turn between pieces. */
+const PIECE_CHARS = 256 * 1024;
+/** Tokens a cut between pieces can add to the count (a word split in two, a merge lost). */
+const PIECE_CUT_MARGIN = 4;
 
 export class LlamaEngine implements Engine {
   private constructor(
@@ -72,6 +80,7 @@ export class LlamaEngine implements Engine {
 
   async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const cache = this.caches.get(request.cache);
+    await this.refuseIfSurelyTooLong(request.prompt, cache.contextSize, request.signal);
     const prompt = this.tokenize(request.prompt);
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
     // At least one token must be generated after the prompt.
@@ -119,6 +128,27 @@ export class LlamaEngine implements Engine {
       if (count > 0 && rest.every((token, i) => token === tokens[count + i])) counts.push(count);
     }
     return counts;
+  }
+
+  /**
+   * A long prompt is first counted in pieces, yielding to the event loop between them, and
+   * refused as soon as it surely cannot fit: tokenizing is synchronous (~420 ms per MiB with the
+   * qwen2 vocabulary), so a 30 MiB body held every client for 13 s before its context-length
+   * error (issue 15). Pieces cut words apart, which changes the count by a few tokens at each
+   * cut: the count is trusted only beyond that margin. A prompt that may fit is tokenized whole.
+   */
+  private async refuseIfSurelyTooLong(text: string, contextSize: number, signal: AbortSignal | undefined): Promise<void> {
+    if (text.length <= COUNT_IN_PIECES_OVER) return;
+    let tokens = 0;
+    let pieces = 0;
+    for (let at = 0; at < text.length; at += PIECE_CHARS) {
+      tokens += this.model.tokenize(text.slice(at, at + PIECE_CHARS), true).length;
+      pieces++;
+      const atLeast = tokens - PIECE_CUT_MARGIN * pieces;
+      if (atLeast + 1 > contextSize) throw new ContextOverflowError(atLeast, contextSize, { atLeast: true });
+      await setImmediate();
+      signal?.throwIfAborted();
+    }
   }
 
   private tokenize(text: string): Token[] {
