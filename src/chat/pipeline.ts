@@ -166,6 +166,7 @@ export class ChatPipeline implements ChatService {
       sampling: request.sampling,
       signal: combined,
       reusePoints: this.reusePoints(request, prompt),
+      ...(request.cacheScope !== undefined ? { cacheScope: request.cacheScope } : {}),
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(constraint ? { constraint } : {}),

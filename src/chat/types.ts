@@ -82,6 +82,8 @@ export interface ChatRequest {
    * out), for routing the request to a cache.
    */
   headers?: Record<string, string>;
+  /** `--cache-isolation`: only requests of the same scope (a hashed API key) reuse each other's cached prompts. */
+  cacheScope?: string;
 }
 
 /** Details shown with the rendered prompt in a debug trace. */

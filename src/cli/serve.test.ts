@@ -59,6 +59,14 @@ describe('serve --config', () => {
     expect(parsed.caches).toEqual([{ name: 'default', slots: 4, contextSize: 0, queueSize: 64, routes: [], default: true }]);
   });
 
+  it('--cache-isolation (cache_isolation in TOML) scopes prompt reuse to the API key; off by default', () => {
+    expect(parseServe(['-m', 'x.gguf']).config.server.cacheIsolation).toBe(false);
+    expect(parseServe(['-m', 'x.gguf', '--cache-isolation']).config.server.cacheIsolation).toBe(true);
+    const isolated = join(tmp, 'isolated.toml');
+    writeFileSync(isolated, '[server]\ncache_isolation = true\n\n[model]\npath = "m.gguf"\n');
+    expect(parseServe(['--config', isolated]).config.server.cacheIsolation).toBe(true);
+  });
+
   it('--reject-images restores the 400 for images (off by default: a note takes their place)', () => {
     expect(parseServe(['-m', 'x.gguf']).config.server.rejectImages).toBe(false);
     expect(parseServe(['-m', 'x.gguf', '--reject-images']).config.server.rejectImages).toBe(true);

@@ -59,6 +59,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', DEFAULTS.debugDir)
+    .option('--cache-isolation', "reuse a slot's cached prompt only for requests with the same API key (clients cannot probe each other's prompts through cached_tokens)")
     .option('--reject-images', "answer a request holding an image with a 400 (default: a text note takes the image's place; no model served has vision)")
     .option('--cache-dir <dir>', "save the slots' KV caches here on shutdown and restore them at start (hot restarts)")
     .addOption(

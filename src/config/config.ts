@@ -34,6 +34,12 @@ export interface ServerConfig {
   debugDir: string;
   /** Answer a request holding an image with a 400 (`images_not_supported`) instead of putting a text note in its place. */
   rejectImages: boolean;
+  /**
+   * A slot's cached prompt is reused only by requests with the same API key (the `Authorization`
+   * bearer or `x-api-key` they send, hashed): one client cannot learn from `cached_tokens` (or
+   * the time to first token) whether another client's prompt began with a given text.
+   */
+  cacheIsolation: boolean;
   /** Hot restarts: save the slots' KV caches here on shutdown and restore them at start. */
   cacheDir?: string;
   /** With `cacheDir`: also save changed caches after this many seconds without requests (0: on shutdown only). */
@@ -138,6 +144,7 @@ export function buildConfig(input: ConfigInput): Config {
       debug: server.debug ?? false,
       debugDir: server.debugDir ?? DEFAULTS.debugDir,
       rejectImages: server.rejectImages ?? false,
+      cacheIsolation: server.cacheIsolation ?? false,
       ...(server.cacheDir !== undefined ? { cacheDir: server.cacheDir } : {}),
       cacheSaveIdleSeconds: server.cacheSaveIdleSeconds ?? DEFAULTS.cacheSaveIdleSeconds,
       shutdownGraceMs: server.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,

@@ -39,6 +39,7 @@ export interface ServeFlags {
   debug?: boolean;
   debugDir?: string;
   rejectImages?: boolean;
+  cacheIsolation?: boolean;
   cacheDir?: string;
   /** Seconds. */
   cacheSaveIdle?: number;
@@ -61,6 +62,7 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       debug: flags.debug,
       debugDir: flags.debugDir,
       rejectImages: flags.rejectImages,
+      cacheIsolation: flags.cacheIsolation,
       cacheDir: flags.cacheDir,
       cacheSaveIdleSeconds: flags.cacheSaveIdle,
       shutdownGraceMs: flags.shutdownGraceMs,
@@ -117,6 +119,7 @@ export const CONFIG_REPLACES = [
   'debug',
   'debugDir',
   'rejectImages',
+  'cacheIsolation',
   'cacheDir',
   'cacheSaveIdle',
   'shutdownGraceMs',

@@ -119,6 +119,7 @@ checkpoint_memory_mib = 256.5
         debug: true,
         debugDir: join(tmp, 'traces'),
         rejectImages: true,
+        cacheIsolation: false,
         logLevel: 'debug',
         cacheSaveIdleSeconds: 60,
         shutdownGraceMs: 100,

@@ -80,6 +80,7 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
       debug: server.debug,
       debugDir: relative(server.debug_dir),
       rejectImages: server.reject_images,
+      cacheIsolation: server.cache_isolation,
       cacheDir: relative(server.cache_dir),
       cacheSaveIdleSeconds: server.cache_save_idle,
       shutdownGraceMs: server.shutdown_grace_ms,

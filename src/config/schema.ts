@@ -50,6 +50,8 @@ const serverSchema = z.strictObject({
   debug_dir: z.string().min(1).optional(),
   /** A request holding an image is a 400 instead of getting a text note in the image's place. */
   reject_images: z.boolean().optional(),
+  /** A slot's cached prompt is reused only by requests with the same API key. */
+  cache_isolation: z.boolean().optional(),
   /** Save the slots' KV caches here on shutdown and restore them at start (hot restarts). */
   cache_dir: z.string().min(1).optional(),
   /** Seconds without requests after which changed caches are saved too (0: on shutdown only). */

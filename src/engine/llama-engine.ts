@@ -90,7 +90,7 @@ export class LlamaEngine implements Engine {
     const grammar = request.constraint === undefined ? undefined : await createGrammar(this.llama, request.constraint);
     // The slot keeps what its memory can really return to (prefix-reuse.ts), never the prompt's
     // last token: evaluating it gives the logits the generation starts from.
-    const { slot, reusable: reused } = await cache.pool.acquire(prompt, request.signal);
+    const { slot, reusable: reused } = await cache.pool.acquire(prompt, request.signal, request.cacheScope);
     try {
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
       const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);

@@ -156,7 +156,7 @@ export class MockEngine implements Engine {
     const response = this.script.responses.find((candidate) => candidate.match === undefined || new RegExp(candidate.match).test(request.prompt));
     const output = pieces(response?.output ?? '');
 
-    const { slot, reusable: cachedTokens } = await cache.pool.acquire(prompt, signal);
+    const { slot, reusable: cachedTokens } = await cache.pool.acquire(prompt, signal, request.cacheScope);
     try {
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens, cache: cache.name, slot: slot.id };
       const room = cache.contextSize - prompt.length;

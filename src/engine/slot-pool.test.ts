@@ -23,6 +23,35 @@ describe('commonPrefixLength', () => {
 });
 
 describe('SlotPool', () => {
+  it('with cache scopes, keeps a cached prompt only for the scope that left it (--cache-isolation)', async () => {
+    const slots = [slot(0), slot(1)];
+    const pool = new SlotPool(slots, 4);
+    const prompt = [1, 2, 3, 4, 5, 6];
+    const first = await pool.acquire(prompt, undefined, 'alice');
+    slots[first.slot.id]!.tokens = [1, 2, 3, 4, 5];
+    pool.release(first.slot);
+    const again = await pool.acquire(prompt, undefined, 'alice');
+    expect(again).toMatchObject({ slot: { id: first.slot.id }, reusable: 5 });
+    pool.release(again.slot);
+    // Another scope shares nothing with it: it takes the empty slot rather than alice's.
+    const other = await pool.acquire(prompt, undefined, 'mallory');
+    expect(other.slot.id).not.toBe(first.slot.id);
+    expect(other.reusable).toBe(0);
+    slots[other.slot.id]!.tokens = [9, 9, 9];
+    pool.release(other.slot);
+    // Both slots hold another scope's prompt: the least recently used is taken, keeping nothing.
+    const third = await pool.acquire(prompt, undefined, 'eve');
+    expect(third).toMatchObject({ slot: { id: first.slot.id }, reusable: 0 });
+    pool.release(third.slot);
+    // Unscoped requests (isolation off) see every cache as before.
+    expect(await pool.acquire(prompt)).toMatchObject({ slot: { id: first.slot.id }, reusable: 5 });
+  });
+
+  it('with cache scopes, a cache of unknown scope (restored from disk) is kept for nobody', async () => {
+    const pool = new SlotPool([slot(0, [1, 2, 3])], 4);
+    expect((await pool.acquire([1, 2, 3, 4], undefined, 'alice')).reusable).toBe(0);
+  });
+
   it('prefers the slot sharing the longest prefix with the prompt', async () => {
     const pool = new SlotPool([slot(0, [9, 9]), slot(1, [1, 2, 3]), slot(2, [1])], 4);
     const grant = await pool.acquire([1, 2, 3, 4]);

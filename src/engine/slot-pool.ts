@@ -29,6 +29,8 @@ export interface PooledSlot {
    * shared prefix but the prompt's last token, for memory that rolls back to any token.
    */
   reusablePrefix?(prompt: readonly number[]): number;
+  /** The cache scope of the request that last used it (`--cache-isolation`); set by the pool. */
+  scope?: string;
 }
 
 export interface SlotGrant<S extends PooledSlot> {
@@ -39,6 +41,7 @@ export interface SlotGrant<S extends PooledSlot> {
 
 interface Waiter<S extends PooledSlot> {
   prompt: readonly number[];
+  scope?: string;
   resolve(grant: SlotGrant<S>): void;
   reject(error: unknown): void;
   onAbort?: () => void;
@@ -62,11 +65,11 @@ export class SlotPool<S extends PooledSlot> {
   }
 
   /** Take the best free slot for this prompt, waiting in FIFO order when all are busy. */
-  acquire(prompt: readonly number[], signal?: AbortSignal): Promise<SlotGrant<S>> {
+  acquire(prompt: readonly number[], signal?: AbortSignal, scope?: string): Promise<SlotGrant<S>> {
     signal?.throwIfAborted();
     // Someone already waiting goes first: no overtaking, even if a slot is free right now.
     if (this.waiting.length === 0) {
-      const grant = this.pick(prompt);
+      const grant = this.pick(prompt, scope);
       if (grant) return Promise.resolve(grant);
     }
     if (this.waiting.length >= this.maxQueue) {
@@ -82,7 +85,7 @@ export class SlotPool<S extends PooledSlot> {
       );
     }
     return new Promise<SlotGrant<S>>((resolve, reject) => {
-      const waiter: Waiter<S> = { prompt, resolve, reject };
+      const waiter: Waiter<S> = { prompt, resolve, reject, ...(scope !== undefined ? { scope } : {}) };
       if (signal) {
         waiter.signal = signal;
         waiter.onAbort = () => {
@@ -116,7 +119,7 @@ export class SlotPool<S extends PooledSlot> {
   private serveWaiters(): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
-      const grant = this.pick(next.prompt);
+      const grant = this.pick(next.prompt, next.scope);
       if (!grant) return;
       this.waiting.shift();
       if (next.signal && next.onAbort) next.signal.removeEventListener('abort', next.onAbort);
@@ -124,17 +127,20 @@ export class SlotPool<S extends PooledSlot> {
     }
   }
 
-  private pick(prompt: readonly number[]): SlotGrant<S> | undefined {
+  private pick(prompt: readonly number[], scope: string | undefined): SlotGrant<S> | undefined {
     let best: Candidate<S> | undefined;
     for (const slot of this.slots) {
       if (slot.busy) continue;
       const cached = slot.cachedTokens();
-      const reusable = slot.reusablePrefix ? slot.reusablePrefix(prompt) : Math.min(commonPrefixLength(cached, prompt), Math.max(0, prompt.length - 1));
+      // Another scope's cache (or one of unknown scope, restored from disk) is no use to this request: nothing of it is kept.
+      const foreign = scope !== undefined && cached.length > 0 && slot.scope !== scope;
+      const reusable = foreign ? 0 : slot.reusablePrefix ? slot.reusablePrefix(prompt) : Math.min(commonPrefixLength(cached, prompt), Math.max(0, prompt.length - 1));
       const candidate = { slot, reusable, keeps: reusable * 2 >= cached.length };
       if (!best || better(candidate, best)) best = candidate;
     }
     if (!best) return undefined;
     best.slot.busy = true;
+    if (scope !== undefined) best.slot.scope = scope;
     return { slot: best.slot, reusable: best.reusable };
   }
 }

@@ -120,6 +120,8 @@ export interface CompletionRequest {
    * cannot roll back (`ModelInfo.rollback`), the engine keeps a checkpoint there.
    */
   reusePoints?: number[];
+  /** Only a slot last used by the same scope may keep its cached prompt for this request (`--cache-isolation`). */
+  cacheScope?: string;
 }
 
 export type OutputConstraint =

@@ -67,6 +67,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** `--reject-images`: a request holding an image is a 400 instead of getting a text note in its place. */
   rejectImages?: boolean;
+  /** `--cache-isolation`: requests reuse cached prompts only within their API key's scope. */
+  cacheIsolation?: boolean;
 }
 
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
@@ -142,8 +144,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   registerSlots(app, () => options.state.engine);
 
   const rejectImages = options.rejectImages === true;
-  await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24), rejectImages }));
-  await app.register(anthropicRoutes({ chat, rejectImages }));
+  const cacheIsolation = options.cacheIsolation === true;
+  await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24), rejectImages, cacheIsolation }));
+  await app.register(anthropicRoutes({ chat, rejectImages, cacheIsolation }));
   await app.register(modelsRoutes({ chat }));
 
   app.setNotFoundHandler(async (request) => {

@@ -50,6 +50,7 @@ export async function startServer(config: Config, logger: pino.Logger): Promise<
     ...(server.corsOrigins.length ? { corsOrigins: server.corsOrigins } : {}),
     ...(server.debug ? { debugTraces: new DebugTraces(debugDir, [server.apiKey, process.env.HF_TOKEN]) } : {}),
     rejectImages: server.rejectImages,
+    cacheIsolation: server.cacheIsolation,
     logger,
   });
   if (server.debug) logger.info({ dir: debugDir }, 'debug: keeping four snapshots per request');

@@ -9,6 +9,7 @@ import type { ChatService } from '../../chat/service.js';
 import type { GenerationEvent } from '../../chat/types.js';
 import { errorHandlerFor } from '../../http/fastify-errors.js';
 import { abandon, answerUnlessClientLeaves, pumpSse, SseWriter } from '../../http/sse.js';
+import { cacheScopeOf } from '../../http/cache-scope.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { neutraliseClaudeCodeRequest } from './claude-code-prompt.js';
 import { newMessageId, newToolUseId } from './common.js';
@@ -35,6 +36,8 @@ export interface AnthropicRoutesDeps {
   openStreamAfterMs?: number;
   /** `--reject-images`: an image is a 400 `images_not_supported` instead of a text note in its place. */
   rejectImages?: boolean;
+  /** `--cache-isolation`: requests reuse cached prompts only within their API key's scope. */
+  cacheIsolation?: boolean;
 }
 
 // Claude Code gives up on a stream that stays silent; Anthropic pings every few seconds too.
@@ -63,7 +66,12 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
       let images = 0;
       const converted = toChatRequest(body, { id, rejectImages, onImageNote: () => images++ });
       if (images > 0) request.log.warn({ requestId: id, images }, imagesReplacedWarning(images));
-      const chatRequest = { ...converted, headers: routingHeaders(request.headers), ...(request.trace ? { trace: request.trace } : {}) };
+      const chatRequest = {
+        ...converted,
+        headers: routingHeaders(request.headers),
+        ...(deps.cacheIsolation ? { cacheScope: cacheScopeOf(request.headers) } : {}),
+        ...(request.trace ? { trace: request.trace } : {}),
+      };
       const meta: StreamMeta = { id, model: chatRequest.model, newToolUseId: toolUseId };
 
       if (body.stream !== true) return answerUnlessClientLeaves(reply, (signal) => collectMessage(deps.chat.generate(chatRequest, signal), meta));

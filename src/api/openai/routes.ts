@@ -9,6 +9,7 @@ import type { GenerationEvent } from '../../chat/types.js';
 import type { ChatService } from '../../chat/service.js';
 import { errorHandlerFor } from '../../http/fastify-errors.js';
 import { abandon, answerUnlessClientLeaves, pumpSse, SseWriter } from '../../http/sse.js';
+import { cacheScopeOf } from '../../http/cache-scope.js';
 import { routingHeaders } from '../../routing/headers.js';
 import { completionId } from './common.js';
 import { toOpenAIError } from './errors.js';
@@ -28,6 +29,8 @@ export interface OpenAIRoutesDeps {
   now?(): number;
   /** `--reject-images`: an image is a 400 `images_not_supported` instead of a text note in its place. */
   rejectImages?: boolean;
+  /** `--cache-isolation`: requests reuse cached prompts only within their API key's scope. */
+  cacheIsolation?: boolean;
 }
 
 const DEFAULT_PING_MS = 15_000;
@@ -49,6 +52,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): FastifyPluginAsync {
       const chatRequest = {
         ...converted,
         headers: routingHeaders(request.headers),
+        ...(deps.cacheIsolation ? { cacheScope: cacheScopeOf(request.headers) } : {}),
         ...(request.trace ? { trace: request.trace } : {}),
       };
       const meta: ResponseMeta = {
