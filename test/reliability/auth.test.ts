@@ -68,6 +68,16 @@ describe('open routes', () => {
     expect((await fetch(`${server.url}/`)).status).toBe(200);
   });
 
+  it('CORS is off by default: a page on another origin gets no Access-Control-Allow-Origin, preflight or not', async () => {
+    const preflight = await fetch(`${server.url}/v1/messages`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,content-type' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const simple = await fetch(`${server.url}/health`, { headers: { origin: 'https://evil.example' } });
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('/props answers with the key', async () => {
     expect((await call('GET', '/props', { authorization: `Bearer ${KEY}` })).status).toBe(200);
   });
