@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { templatePath } from '../../test/fixtures/llama-cpp-source.js';
 import { MockEngine, type MockEngineOptions } from '../engine/mock-engine.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, OutputConstraint, SlotStatus } from '../engine/types.js';
-import { ApiError } from '../errors.js';
+import { ApiError, ContextOverflowError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { Router } from '../routing/router.js';
 import type { RoutedCache } from '../routing/types.js';
@@ -346,6 +346,22 @@ describe('ChatPipeline output parsing', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('ChatPipeline output constraints', () => {
+  it('asks the engine whether the prompt can fit before building a grammar for its tools', async () => {
+    const { engine, pipeline } = setup();
+    const order: string[] = [];
+    const convert = engine.jsonSchemaGrammar.bind(engine);
+    engine.jsonSchemaGrammar = (schema) => (order.push('grammar'), convert(schema));
+    (engine as Engine).refuseIfSurelyTooLong = async (prompt) => {
+      order.push('length');
+      if (prompt.includes('far too long')) throw new ContextOverflowError(1_000_000, 4096, { atLeast: true });
+    };
+    const tooLong = request({ tools: [WEATHER], messages: [{ role: 'user', content: 'far too long' }] });
+    await expect(collect(pipeline, tooLong)).rejects.toBeInstanceOf(ContextOverflowError);
+    expect(order).toEqual(['length']);
+    await collect(pipeline, request({ tools: [WEATHER] }));
+    expect(order.slice(1, 3)).toEqual(['length', 'grammar']);
+  });
+
   it('tool_choice auto: a lazy grammar triggered by the family’s markup', async () => {
     const expected = await expectedToolGrammar('hermes', [WEATHER, TIME]);
     expect(await constraintOf(request({ tools: [WEATHER, TIME] }))).toEqual({

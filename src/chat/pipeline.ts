@@ -154,9 +154,11 @@ export class ChatPipeline implements ChatService {
     });
     request.trace?.prompt(prompt, { family: this.family, tools: request.tools?.length ?? 0, toolChoice: request.toolChoice?.type ?? 'auto' });
     const thinking = thinkingMarkers(this.family, prompt, this.templateThinks, this.derived);
+    const route = this.route(request);
+    // A prompt that surely cannot fit is refused before a grammar is built for its tools.
+    await this.engine.refuseIfSurelyTooLong?.(prompt, route?.cache, signal);
     const constraint = await this.constraintFor(request, thinking);
     if (constraint) request.trace?.promptDetails({ constraint: constraint.type });
-    const route = this.route(request);
     const linked = this.shutdownSignal ? linkSignals(signal, this.shutdownSignal) : undefined;
     const combined = linked?.signal ?? signal;
     const completion = this.engine.complete({

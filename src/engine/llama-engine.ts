@@ -80,7 +80,7 @@ export class LlamaEngine implements Engine {
 
   async *complete(request: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const cache = this.caches.get(request.cache);
-    await this.refuseIfSurelyTooLong(request.prompt, cache.contextSize, request.signal);
+    await this.refuseIfSurelyTooLong(request.prompt, request.cache, request.signal);
     const prompt = this.tokenize(request.prompt);
     if (prompt.length === 0) throw new ApiError('invalid_request', 'The rendered prompt is empty.', { param: 'messages' });
     // At least one token must be generated after the prompt.
@@ -137,8 +137,9 @@ export class LlamaEngine implements Engine {
    * error (issue 15). Pieces cut words apart, which changes the count by a few tokens at each
    * cut: the count is trusted only beyond that margin. A prompt that may fit is tokenized whole.
    */
-  private async refuseIfSurelyTooLong(text: string, contextSize: number, signal: AbortSignal | undefined): Promise<void> {
+  async refuseIfSurelyTooLong(text: string, cacheName: string | undefined, signal?: AbortSignal): Promise<void> {
     if (text.length <= COUNT_IN_PIECES_OVER) return;
+    const { contextSize } = this.caches.get(cacheName);
     let tokens = 0;
     let pieces = 0;
     for (let at = 0; at < text.length; at += PIECE_CHARS) {

@@ -182,6 +182,12 @@ export interface Engine {
    * not fit (`invalid_request`, code `context_length_exceeded`) or a full queue (`overloaded`).
    */
   complete(request: CompletionRequest): AsyncIterable<CompletionEvent>;
+  /**
+   * Throws the context-length error for a prompt that surely cannot fit the cache's slots,
+   * cheaply and without blocking (a very long prompt is counted in pieces): the chat layer asks
+   * before it builds a grammar for it. `complete` checks exactly in any case.
+   */
+  refuseIfSurelyTooLong?(prompt: string, cache: string | undefined, signal?: AbortSignal): Promise<void>;
   slots(): SlotStatus[];
   /** Requests waiting for a free slot: of one cache, or of all caches when none is named. */
   queueDepth(cache?: string): number;
