@@ -76,7 +76,7 @@ describe('a client that leaves while its prompt is processed (real inference)', 
     await server?.stop();
   });
 
-  it('frees the slot within a batch, and the next request is served', async () => {
+  it('stops reading the prompt and frees the slot, and the next request is served', async () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 });
     const long = Array.from({ length: 900 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog.`).join('\n');
     const controller = new AbortController();
@@ -91,17 +91,17 @@ describe('a client that leaves while its prompt is processed (real inference)', 
       processing = report.caches[0]!.slots[0]!.is_processing;
     }
     expect(processing).toBe(true);
-    const left = performance.now();
     controller.abort();
     await leaving;
-    // The whole prompt takes ~5 s here; the slot is free again within a batch or two.
-    let freedAfter = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 60 && freedAfter === Number.POSITIVE_INFINITY; i++) {
-      const report = (await (await fetch(`${server.url}/slots`)).json()) as { caches: { slots: { is_processing: boolean }[] }[] };
-      if (!report.caches[0]!.slots[0]!.is_processing) freedAfter = performance.now() - left;
-      else await new Promise((resolve) => setTimeout(resolve, 25));
+    // The slot stops where the prompt was when the client left: it holds a part of the ~12 000
+    // tokens, not all of them (reading the whole prompt takes ~5 s here).
+    let slot = { is_processing: true, n_cached_tokens: 0 };
+    while (slot.is_processing) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      const report = (await (await fetch(`${server.url}/slots`)).json()) as { caches: { slots: (typeof slot)[] }[] };
+      slot = report.caches[0]!.slots[0]!;
     }
-    expect(freedAfter).toBeLessThan(1_000);
+    expect(slot.n_cached_tokens).toBeLessThan(6_000);
     await expectHealthy(server);
     const next = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Short question.' }], max_tokens: 4 });
     expect(next.choices[0]!.finish_reason).toBeDefined();

@@ -19,9 +19,8 @@ describe('a 24 MiB prompt on a 4 096-token context (qwen2 tokenizer)', () => {
     await server?.stop();
   });
 
-  it('is refused quickly as too long, and /health answers within 1 s meanwhile', async () => {
+  it('is refused as too long after counting only its start, and /health answers within 1 s meanwhile', async () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 });
-    const started = performance.now();
     const request = client.chat.completions.create({
       model: 'm',
       messages: [{ role: 'user', content: 'The quick brown fox jumps over the lazy dog. '.repeat((24 * 2 ** 20) / 45) }],
@@ -31,17 +30,15 @@ describe('a 24 MiB prompt on a 4 096-token context (qwen2 tokenizer)', () => {
       (error: unknown) => error,
     );
     // Poll /health while the server reads and counts the prompt.
-    let slowest = 0;
     while ((await Promise.race([outcome.then(() => 'done'), new Promise((resolve) => setTimeout(resolve, 100, 'pending'))])) === 'pending') {
-      const sent = performance.now();
       const health = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1_000) });
       expect(health.status).toBe(200);
-      slowest = Math.max(slowest, performance.now() - sent);
     }
     expect(await outcome).toMatchObject({ status: 400, code: 'context_length_exceeded' });
-    expect(((await outcome) as Error).message).toMatch(/resulted in \d+ tokens/);
-    // Counting it whole took 8.7 s here (the server runs in this process, so that also held the poll above).
-    expect(performance.now() - started).toBeLessThan(4_000);
-    expect(slowest).toBeLessThan(1_000);
+    // Refused after counting a piece or two (a lower bound), not the ~5.6 million tokens of the
+    // whole prompt: tokenizing it all took 8.7 s here, the event loop held all along.
+    const counted = Number(/resulted in (\d+) tokens/.exec(((await outcome) as Error).message)?.[1]);
+    expect(counted).toBeGreaterThan(4096);
+    expect(counted).toBeLessThan(1_000_000);
   });
 });

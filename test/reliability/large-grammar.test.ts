@@ -26,7 +26,6 @@ describe('a 100 000-value enum (real inference)', () => {
 
   it('in a tool: answered without a grammar for it, /health answering within 1 s meanwhile', async () => {
     // 2 000 values: over the grammar's limit, and its prompt (the template lists the tool) fits the context.
-    const started = performance.now();
     const answer = client.chat.completions.create({
       model: 'm',
       messages: [{ role: 'user', content: 'Hi' }],
@@ -37,7 +36,6 @@ describe('a 100 000-value enum (real inference)', () => {
     const health = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1_000) });
     expect(health.status).toBe(200);
     expect((await answer).choices[0]!.message.content).toBe('Hello there.');
-    expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   it('in a tool whose prompt cannot fit: the context-length 400', async () => {

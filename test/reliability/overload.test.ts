@@ -35,10 +35,8 @@ describe('one slot, a queue of one', () => {
     const queued = send('/v1/messages');
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const started = performance.now();
     const anthropic = await send('/v1/messages');
     const openai = await send('/v1/chat/completions');
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(anthropic.status).toBe(529);
     expect(((await anthropic.json()) as { error: { type: string } }).error.type).toBe('overloaded_error');
     expect(anthropic.headers.get('retry-after')).toMatch(/^\d+$/);

@@ -42,9 +42,7 @@ describe('stop() with streams open', () => {
     const [a, o] = await Promise.all([anthropic, openai]);
     const texts = Promise.all([readAll(a), readAll(o)]);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const stopped = performance.now();
     await server.stop();
-    expect(performance.now() - stopped).toBeLessThan(3_000);
     const [anthropicText, openaiText] = await texts;
 
     const anthropicError = /event: error\ndata: (.*)\n/.exec(anthropicText)?.[1];

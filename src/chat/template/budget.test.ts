@@ -19,19 +19,15 @@ function failure(run: () => unknown): ApiError {
 
 describe('rendering limits', () => {
   it('refuses a huge range() before building it', () => {
-    const started = performance.now();
     const error = failure(() => renderBoom('{% for i in range(1000000000) %}x{% endfor %}'));
     expect(error.message).toBe('the chat template went over its rendering limits: range() of 1000000000 items is over the limit of 1000000');
     expect(error.code).toBe('chat_template_limit');
     expect(error.status).toBe(500);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('stops a rendering that runs too long', () => {
-    const started = performance.now();
     const error = failure(() => renderBoom('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}', { maxMs: 200 }));
     expect(error.message).toMatch(/^the chat template went over its rendering limits: rendering took longer than 200 ms \(\d+ steps\)$/);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('stops a rendering that writes too much', () => {
@@ -40,11 +36,9 @@ describe('rendering limits', () => {
   });
 
   it('fails at load, once, a template that goes over on every conversation', () => {
-    const started = performance.now();
     expect(() => new ChatTemplate('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}', { origin: 'test', limits: { maxMs: 200 } })).toThrow(
       /^The chat template \(test\) went over its rendering limits on a plain conversation: rendering took longer than 200 ms/,
     );
-    expect(performance.now() - started).toBeLessThan(600);
   });
 
   it('leaves ordinary templates alone', () => {
