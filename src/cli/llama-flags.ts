@@ -15,6 +15,15 @@ const ALIASES: Record<string, string> = {
   '-ctxcp': '--ctx-checkpoints',
   '--swa-checkpoints': '--ctx-checkpoints',
   '--chat-template-file': '--chat-template-file',
+  '-md': '--model-draft',
+  '--spec-draft-model': '--model-draft',
+  '--spec-draft-n-max': '--draft-max',
+  '--spec-ngram-mod-n-max': '--draft-max',
+  '--draft': '--draft-max',
+  '--draft-n': '--draft-max',
+  '--spec-draft-n-min': '--draft-min',
+  '--spec-ngram-mod-n-min': '--draft-min',
+  '--draft-n-min': '--draft-min',
 };
 
 export function rewriteLlamaFlags(argv: readonly string[]): string[] {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Config } from '../config/config.js';
+import { speculationOf, type Config } from '../config/config.js';
 import { resolveServeConfig, type ServeFlags } from '../config/flags.js';
 import { rewriteLlamaFlags } from './llama-flags.js';
 import { ContextCreationError } from '../engine/errors.js';
@@ -90,6 +90,30 @@ describe('serve --config', () => {
     const fromFile = parseServe(['--config', file, '--ctx-checkpoints', '9', '--checkpoint-memory', '1', '--swa-full']);
     expect(fromFile.config.model).toMatchObject({ swaFull: true, ctxCheckpoints: 3, checkpointMemoryMiB: 64 });
     expect(fromFile.warnings).toEqual(['--config given: ignoring --swa-full, --ctx-checkpoints, --checkpoint-memory from the command line (set them in the config file instead)']);
+  });
+
+  it('--spec-type, --draft-max, --draft-min and --model-draft reach Config.model, in llama-server spellings too; --config replaces them', () => {
+    expect(parseServe(['-m', 'x.gguf']).config.model).toMatchObject({ specType: 'none', draftMin: 0 });
+    expect(speculationOf(parseServe(['-m', 'x.gguf']).config.model)).toBeUndefined();
+    const ngram = parseServe(['-m', 'x.gguf', '--spec-type', 'ngram-mod', '--spec-draft-n-max', '24']).config.model;
+    expect(speculationOf(ngram)).toEqual({ type: 'ngram', max: 24, min: 0 });
+    expect(speculationOf(parseServe(['-m', 'x.gguf', '--spec-type', 'ngram']).config.model)).toEqual({ type: 'ngram', max: 32, min: 0 });
+    // A draft model alone turns draft speculation on, as llama-server's -md does.
+    const draft = parseServe(['-m', 'x.gguf', '-md', 'd.gguf', '--draft-min', '2']).config.model;
+    expect(speculationOf(draft)).toEqual({ type: 'draft', max: 8, min: 2, draftModel: 'd.gguf' });
+    const file = join(tmp, 'spec.toml');
+    writeFileSync(file, '[model]\npath = "m.gguf"\nspec_type = "ngram-simple"\ndraft_max = 12\n');
+    const fromFile = parseServe(['--config', file, '--spec-type', 'none']);
+    expect(speculationOf(fromFile.config.model)).toEqual({ type: 'ngram', max: 12, min: 0 });
+    expect(fromFile.warnings).toEqual(['--config given: ignoring --spec-type from the command line (set it in the config file instead)']);
+  });
+
+  it('rejects speculation settings that cannot work, saying what to change', () => {
+    expect(() => parseServe(['-m', 'x.gguf', '--spec-type', 'draft-eagle3'])).toThrow('--spec-type takes none, ngram, ngram-simple');
+    expect(() => parseServe(['-m', 'x.gguf', '--spec-type', 'draft'])).toThrow('--spec-type draft needs a draft model: pass --model-draft <file.gguf>');
+    expect(() => parseServe(['-m', 'x.gguf', '--spec-type', 'ngram', '-md', 'd.gguf'])).toThrow('--model-draft is given but --spec-type is ngram');
+    expect(() => parseServe(['-m', 'x.gguf', '--spec-type', 'ngram', '--draft-max', '4', '--draft-min', '5'])).toThrow('--draft-min (5) is larger than --draft-max (4).');
+    expect(() => parseServe(['-m', 'x.gguf', '--draft-max', '0'])).toThrow('--draft-max takes a whole number ≥ 1, not "0".');
   });
 
   it('rejects a checkpoint count under 1 and a checkpoint memory that is not a positive number, naming the flag', () => {

@@ -3,7 +3,8 @@
 
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { FAMILY_IDS } from '../chat/parsers/types.js';
-import { API_KEY_ENV, DEFAULTS, LOG_LEVELS, REASONING_FORMATS, type Config } from '../config/config.js';
+import { API_KEY_ENV, DEFAULT_DRAFT_MAX, DEFAULTS, LOG_LEVELS, REASONING_FORMATS, type Config } from '../config/config.js';
+import { SPECULATION_TYPES, speculationType, type SpeculationType } from '../engine/speculation/options.js';
 import { resolveServeConfig, type ServeFlags } from '../config/flags.js';
 import { ContextCreationError } from '../engine/errors.js';
 import { FatalError } from '../errors.js';
@@ -56,6 +57,19 @@ export function registerServe(program: Command): void {
         .default(DEFAULTS.checkpointMemoryMiB)
         .argParser(positiveNumberOption('--checkpoint-memory')),
     )
+    .addOption(
+      new Option(
+        '--spec-type <type>',
+        `speculative decoding: none, ngram (drafts from the prompt and output so far), draft (a draft model, --model-draft); llama-server spellings accepted (default: ${DEFAULTS.specType}, draft with --model-draft)`,
+      ).argParser(parseSpecType),
+    )
+    .addOption(
+      new Option('--draft-max <n>', `most tokens drafted per step (default: ngram ${DEFAULT_DRAFT_MAX.ngram}, draft ${DEFAULT_DRAFT_MAX.draft})`).argParser(
+        intOption('--draft-max', 1),
+      ),
+    )
+    .addOption(new Option('--draft-min <n>', 'drafts shorter than this are not verified').default(DEFAULTS.draftMin).argParser(intOption('--draft-min', 0)))
+    .option('--model-draft <file.gguf>', 'draft model for --spec-type draft: a small model with the same vocabulary (alias -md)')
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', DEFAULTS.debugDir)
@@ -79,6 +93,12 @@ export function registerServe(program: Command): void {
       });
       await serve(config, warnings, flags.config);
     });
+}
+
+function parseSpecType(value: string): SpeculationType {
+  const type = speculationType(value);
+  if (type === undefined) throw new InvalidArgumentError(`--spec-type takes ${SPECULATION_TYPES.join(', ')}; not "${value}"`);
+  return type;
 }
 
 function parseOnOff(value: string | undefined): boolean {

@@ -3,6 +3,7 @@
 // `buildConfig` fills in the defaults and checks what spans several settings. `serve`, `cc`,
 // the tests and the bench all start from here, so a default changes in one line.
 
+import type { SpeculationOptions, SpeculationType } from '../engine/speculation/options.js';
 import type { FamilyId } from '../chat/parsers/types.js';
 import { singleCache, validateCaches } from '../engine/caches.js';
 import { FatalError } from '../errors.js';
@@ -75,6 +76,14 @@ export interface ModelConfig {
   ctxCheckpoints: number;
   /** Most MiB one slot's checkpoints take, oldest dropped first (one always stays). */
   checkpointMemoryMiB: number;
+  /** Speculative decoding: none, prompt lookup (`ngram`), or a draft model (`draft`, with `modelDraft`). */
+  specType: SpeculationType;
+  /** Most tokens drafted per step; unset: the type's default (DEFAULT_DRAFT_MAX). */
+  draftMax?: number;
+  /** Drafts shorter than this are not verified. */
+  draftMin: number;
+  /** The draft model's GGUF (same vocabulary as the model). */
+  modelDraft?: string;
 }
 
 export interface Config {
@@ -84,6 +93,29 @@ export interface Config {
   caches: RoutedCache[];
   /** Serve scripted answers without a model (`--mock`); `script`: a JSON script file. */
   mock?: { script?: string };
+}
+
+/** Most tokens drafted per step when not given, by speculation type (docs/benchmarks.md, "Speculative decoding"). */
+export const DEFAULT_DRAFT_MAX: Readonly<Record<Exclude<SpeculationType, 'none'>, number>> = { ngram: 32, draft: 8 };
+
+/** Speculative decoding as the engine takes it; undefined for none. */
+export function speculationOf(model: ModelConfig): SpeculationOptions | undefined {
+  if (model.specType === 'none') return undefined;
+  return {
+    type: model.specType,
+    max: model.draftMax ?? DEFAULT_DRAFT_MAX[model.specType],
+    min: model.draftMin,
+    ...(model.modelDraft !== undefined ? { draftModel: model.modelDraft } : {}),
+  };
+}
+
+function checkSpeculation(model: ModelConfig): void {
+  if (model.specType === 'draft' && !model.modelDraft) throw new FatalError('--spec-type draft needs a draft model: pass --model-draft <file.gguf> (or [model].model_draft).');
+  if (model.modelDraft && model.specType !== 'draft') {
+    throw new FatalError(`--model-draft is given but --spec-type is ${model.specType}: drop one of them (a draft model alone turns draft speculation on).`);
+  }
+  const max = speculationOf(model)?.max;
+  if (max !== undefined && model.draftMin > max) throw new FatalError(`--draft-min (${model.draftMin}) is larger than --draft-max (${max}).`);
 }
 
 /** Where the API key is read from when neither `--api-key` nor the config file gives one. */
@@ -108,6 +140,8 @@ export const DEFAULTS = {
   // window + batch cells, ~0.6 GiB at f16), a hybrid's much smaller (Qwen3-Next: ~75 MiB of
   // recurrent state): 2 GiB keeps the last turn's few checkpoints on the first, 27 on the second.
   checkpointMemoryMiB: 2048,
+  specType: 'none' as SpeculationType,
+  draftMin: 0,
   logLevel: 'info' as LogLevel,
   /** The log level `--debug` turns on unless one is given. */
   debugLogLevel: 'debug' as LogLevel,
@@ -158,6 +192,9 @@ export function buildConfig(input: ConfigInput): Config {
       swaFull: model.swaFull ?? DEFAULTS.swaFull,
       ctxCheckpoints: model.ctxCheckpoints ?? DEFAULTS.ctxCheckpoints,
       checkpointMemoryMiB: model.checkpointMemoryMiB ?? DEFAULTS.checkpointMemoryMiB,
+      // A draft model alone means draft speculation, as llama-server's -md does.
+      specType: model.specType ?? (model.modelDraft ? 'draft' : DEFAULTS.specType),
+      draftMin: model.draftMin ?? DEFAULTS.draftMin,
     },
     caches: input.caches?.length
       ? input.caches
@@ -165,6 +202,7 @@ export function buildConfig(input: ConfigInput): Config {
     ...(input.mock ? { mock: input.mock } : {}),
   };
   validateCaches(config.caches);
+  checkSpeculation(config.model);
   // Compiles every routing rule: a bad glob or fingerprint fails here, before anything loads.
   new Router(config.caches);
   if (!config.mock && !config.model.path) throw new FatalError('Pass --model <file.gguf> (or --mock to serve without a model).');

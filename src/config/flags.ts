@@ -5,6 +5,7 @@ import type { FamilyId } from '../chat/parsers/types.js';
 import { FatalError } from '../errors.js';
 import { buildConfig, withoutUndefined, type Config, type ConfigInput, type GpuLayers, type LogLevel, type ReasoningFormat } from './config.js';
 import { loadConfigFile } from './load.js';
+import type { SpeculationType } from '../engine/speculation/options.js';
 
 /** The values `serve`'s flags produce (commander's option names). */
 export interface ServeFlags {
@@ -44,6 +45,10 @@ export interface ServeFlags {
   /** Seconds. */
   cacheSaveIdle?: number;
   shutdownGraceMs?: number;
+  specType?: SpeculationType;
+  draftMax?: number;
+  draftMin?: number;
+  modelDraft?: string;
 }
 
 /** The flags as ConfigInput (no defaults applied: `buildConfig` does that). */
@@ -82,6 +87,10 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       swaFull: flags.swaFull,
       ctxCheckpoints: flags.ctxCheckpoints,
       checkpointMemoryMiB: flags.checkpointMemory,
+      specType: flags.specType,
+      draftMax: flags.draftMax,
+      draftMin: flags.draftMin,
+      modelDraft: flags.modelDraft,
     }),
     ...withoutUndefined({ parallel: flags.parallel, nCtx: flags.nCtx, queueSize: flags.queueSize }),
     ...mockOf(flags),
@@ -123,6 +132,10 @@ export const CONFIG_REPLACES = [
   'cacheDir',
   'cacheSaveIdle',
   'shutdownGraceMs',
+  'specType',
+  'draftMax',
+  'draftMin',
+  'modelDraft',
 ] as const satisfies readonly (keyof ServeFlags)[];
 
 /** The one warning for command-line flags that --config overrides, or undefined when there are none. */

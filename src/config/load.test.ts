@@ -107,6 +107,10 @@ reasoning_format = "none"
 swa_full = true
 ctx_checkpoints = 8
 checkpoint_memory_mib = 256.5
+spec_type = "draft-simple"
+draft_max = 6
+draft_min = 1
+model_draft = "draft.gguf"
 `,
     );
     expect(buildConfig(loadConfigFile(file, {}))).toEqual({
@@ -139,6 +143,10 @@ checkpoint_memory_mib = 256.5
         swaFull: true,
         ctxCheckpoints: 8,
         checkpointMemoryMiB: 256.5,
+        specType: 'draft',
+        draftMax: 6,
+        draftMin: 1,
+        modelDraft: join(tmp, 'draft.gguf'),
       },
       // No [[cache]]: one cache of the default slots, [model].n_ctx each, [server].queue_size waiting.
       caches: [{ name: 'default', slots: 4, contextSize: 4096, queueSize: 5, routes: [], default: true }],
@@ -232,6 +240,8 @@ describe('config errors name the key and its line', () => {
     expect(errorOf('[model]\nctx_checkpoints = 2.5\n')).toMatch(/c\.toml:2: model\.ctx_checkpoints: .*int/i);
     expect(errorOf('[model]\ncheckpoint_memory_mib = 0\n')).toMatch(/c\.toml:2: model\.checkpoint_memory_mib: .*>0/);
     expect(errorOf('[model]\nswa_full = "on"\n')).toMatch(/c\.toml:2: model\.swa_full: .*boolean/);
+    expect(errorOf('[model]\nspec_type = "eagle"\n')).toContain('c.toml:2: model.spec_type: one of none, ngram, ngram-simple');
+    expect(errorOf('[model]\ndraft_max = 0\n')).toMatch(/c\.toml:2: model\.draft_max: .*>0/);
   });
 
   it('a missing required key points at its table', () => {

@@ -99,6 +99,10 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
       swaFull: model.swa_full,
       ctxCheckpoints: model.ctx_checkpoints,
       checkpointMemoryMiB: model.checkpoint_memory_mib,
+      specType: model.spec_type,
+      draftMax: model.draft_max,
+      draftMin: model.draft_min,
+      modelDraft: relative(model.model_draft),
     }),
     ...withoutUndefined({ nCtx: model.n_ctx, queueSize: server.queue_size }),
   };

@@ -2,6 +2,7 @@
 // are errors (a typo must not be silently ignored). Cross-key rules (one default cache, unique
 // names, n_ctx vs share) are checked here too so every error comes back with a key path.
 
+import { SPECULATION_TYPES, speculationType } from '../engine/speculation/options.js';
 import { z } from 'zod';
 import { FAMILY_IDS } from '../chat/parsers/types.js';
 
@@ -83,6 +84,18 @@ const modelSchema = z.strictObject({
   ctx_checkpoints: positiveInt.optional(),
   /** Most MiB one slot's checkpoints take; unset: no limit but ctx_checkpoints. */
   checkpoint_memory_mib: z.number().positive().optional(),
+  /** Speculative decoding: none, ngram (prompt lookup) or draft (needs model_draft); llama-server's spellings too. */
+  spec_type: z
+    .string()
+    .refine((value) => speculationType(value) !== undefined, { message: `one of ${SPECULATION_TYPES.join(', ')}` })
+    .transform((value) => speculationType(value)!)
+    .optional(),
+  /** Most tokens drafted per step. */
+  draft_max: positiveInt.optional(),
+  /** Drafts shorter than this are not verified. */
+  draft_min: nonNegativeInt.optional(),
+  /** Draft model GGUF for spec_type = "draft" (same vocabulary as the model). */
+  model_draft: z.string().min(1).optional(),
 });
 
 export const configSchema = z

@@ -10,7 +10,7 @@
 
 import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
 import { setImmediate } from 'node:timers/promises';
-import { ApiError, ContextOverflowError } from '../errors.js';
+import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CacheSet } from './cache-set.js';
 import { CacheStore } from './cache-store.js';
@@ -20,6 +20,11 @@ import { loadModel, type LlamaCache, type LlamaSlot, type LoadOptions } from './
 import { NativeGarbage } from './llama/native-garbage.js';
 import { SlotCachePersistence } from './llama/persistence.js';
 import { checkpointStats } from './llama/sequence-memory.js';
+import { supported as draftVerificationSupported } from './llama/verify-draft.js';
+import { AdaptiveDraftLength } from './speculation/draft-length.js';
+import { LookupDrafter } from './speculation/drafter.js';
+import type { SpeculationOptions } from './speculation/options.js';
+import type { Speculation } from './llama/generation.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
 
 export interface LlamaEngineOptions extends LoadOptions {
@@ -51,6 +56,8 @@ export class LlamaEngine implements Engine {
     private readonly logger: Logger,
     private readonly persistence: SlotCachePersistence | undefined,
     private readonly garbage: NativeGarbage,
+    /** Caches whose slots decode speculatively, and how. */
+    private readonly speculating: ReadonlyMap<string, SpeculationOptions>,
   ) {}
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
@@ -60,7 +67,8 @@ export class LlamaEngine implements Engine {
       ? new SlotCachePersistence(new CacheStore(options.cacheDir, options.modelPath), caches, options.logger, options.cacheSaveIdleMs ?? 0)
       : undefined;
     await persistence?.restore();
-    return new LlamaEngine(info, llama, model, caches, options.logger, persistence, NativeGarbage.forVocabulary(vocabularySize(model)));
+    const speculating = speculatingCaches(model, loaded, options.speculation, options.logger);
+    return new LlamaEngine(info, llama, model, caches, options.logger, persistence, NativeGarbage.forVocabulary(vocabularySize(model)), speculating);
   }
 
   countTokens(text: string): number {
@@ -95,11 +103,30 @@ export class LlamaEngine implements Engine {
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
       const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);
       slot.resumeAt = checkpointAt.length > 0 ? Math.max(...checkpointAt) : undefined;
-      yield* new Generation({ model: this.model, cache, sequence: slot.sequence, prompt, request, grammar, logger: this.logger, checkpointAt, garbage: this.garbage }).run(reused);
+      const speculation = this.speculationFor(cache);
+      yield* new Generation({
+        model: this.model,
+        cache,
+        sequence: slot.sequence,
+        prompt,
+        request,
+        grammar,
+        logger: this.logger,
+        checkpointAt,
+        garbage: this.garbage,
+        ...(speculation ? { speculation } : {}),
+      }).run(reused);
     } finally {
       cache.pool.release(slot);
       this.persistence?.slotChanged(slot);
     }
+  }
+
+  /** A new drafter for one request on `cache`, if its slots decode speculatively. */
+  private speculationFor(cache: LlamaCache): Speculation | undefined {
+    const options = this.speculating.get(cache.name);
+    if (!options) return undefined;
+    return { drafter: new LookupDrafter(), length: new AdaptiveDraftLength(options), minDraft: options.min };
   }
 
   async jsonSchemaGrammar(schema: Record<string, unknown>): Promise<string> {
@@ -159,6 +186,33 @@ export class LlamaEngine implements Engine {
     if (this.model.tokens.shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
     return tokens;
   }
+}
+
+/**
+ * The caches whose slots can decode speculatively: a draft is verified in the sequence and the
+ * refuted part erased, which only a memory that rolls back to any token allows (a sliding window
+ * or recurrent state would need a checkpoint per step). Logged either way.
+ */
+function speculatingCaches(model: LlamaModel, caches: readonly LlamaCache[], options: SpeculationOptions | undefined, logger: Logger): Map<string, SpeculationOptions> {
+  const speculating = new Map<string, SpeculationOptions>();
+  if (!options || options.type === 'none') return speculating;
+  if (options.type === 'draft') throw new FatalError('--spec-type draft (a draft model) is not available in this build yet; use --spec-type ngram.');
+  for (const cache of caches) {
+    const sequence = cache.pool.slots[0]?.sequence;
+    if (cache.rollback.kind !== 'any') {
+      logger.warn(
+        { cache: cache.name, rollback: cache.rollback.kind },
+        'speculative decoding is off for this cache: its memory (sliding window or recurrent) cannot drop refuted draft tokens',
+      );
+    } else if (!sequence || !draftVerificationSupported(sequence, model)) {
+      logger.warn({ cache: cache.name }, 'speculative decoding is off: this node-llama-cpp lacks the internals draft verification uses');
+    } else {
+      speculating.set(cache.name, options);
+    }
+  }
+  if (speculating.size > 0)
+    logger.info({ type: options.type, draftMax: options.max, draftMin: options.min, caches: [...speculating.keys()] }, `speculative decoding: ${options.type}`);
+  return speculating;
 }
 
 /** Tokens in the model's vocabulary, from its GGUF metadata (node-llama-cpp has no accessor for it). */

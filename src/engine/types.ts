@@ -142,6 +142,8 @@ export interface CompletionUsage {
   promptTokens: number;
   cachedTokens: number;
   completionTokens: number;
+  /** With speculative decoding: tokens drafted and verified, and how many of them the model agreed with. */
+  speculative?: { drafted: number; accepted: number };
 }
 
 export type CompletionEvent =

@@ -9,7 +9,7 @@ import type pino from 'pino';
 import { resolveChatFormat } from '../chat/chat-format.js';
 import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
-import type { Config } from '../config/config.js';
+import { speculationOf, type Config } from '../config/config.js';
 import { DebugTraces } from '../debug/trace.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
 import { loadMockScript, MockEngine } from '../engine/mock-engine.js';
@@ -117,6 +117,7 @@ function shuttingDown(): ApiError {
 
 async function loadEngine(modelPath: string, config: Config, logger: Logger): Promise<Engine> {
   const { model, server } = config;
+  const speculation = speculationOf(model);
   const progress = createLoadProgress(modelPath);
   const started = performance.now();
   try {
@@ -134,6 +135,7 @@ async function loadEngine(modelPath: string, config: Config, logger: Logger): Pr
       ...(model.gpuLayers !== undefined ? { gpuLayers: model.gpuLayers } : {}),
       swaFull: model.swaFull,
       checkpoints: { max: model.ctxCheckpoints, maxBytes: Math.round(model.checkpointMemoryMiB * 2 ** 20) },
+      ...(speculation ? { speculation } : {}),
     });
     const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
     progress.done(`loaded ${engine.info.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (${layout})`);

@@ -11,6 +11,9 @@ import type { LlamaCache } from './load.js';
 import type { NativeGarbage } from './native-garbage.js';
 import { cutTo } from './sequence-memory.js';
 import { afterClosingThinking, afterPrefill, afterSampling, samplingEndAfter, type GenerationPhase, type SamplingEnd } from './phases.js';
+import type { AdaptiveDraftLength } from '../speculation/draft-length.js';
+import type { Drafter, TokenHistory } from '../speculation/drafter.js';
+import { DraftVerifier, type SamplerOptions } from './verify-draft.js';
 
 export interface GenerationSetup {
   model: LlamaModel;
@@ -26,6 +29,25 @@ export interface GenerationSetup {
   checkpointAt?: readonly number[];
   /** Told of every evaluate call, whose sampler leaves native memory only a GC frees (native-garbage.ts). */
   garbage?: NativeGarbage;
+  /** Speculative decoding: drafts from `drafter`, at most `length.next()` tokens at a time; unset: one token per step. */
+  speculation?: Speculation;
+}
+
+export interface Speculation {
+  drafter: Drafter;
+  length: AdaptiveDraftLength;
+  /** Drafts shorter than this are not verified (llama-server's --spec-draft-n-min). */
+  minDraft: number;
+}
+
+/** What speculative decoding did for one request. */
+export interface SpeculationStats {
+  /** Tokens proposed and verified. */
+  drafted: number;
+  /** Drafted tokens the model agreed with. */
+  accepted: number;
+  /** Decode steps that verified a draft. */
+  steps: number;
 }
 
 /** node-llama-cpp's grammar bindings, internal: its own LlamaChat feeds a grammar tokens this way (version pinned, package.json). */
@@ -69,6 +91,8 @@ export class Generation {
   private untrack: () => void = () => undefined;
   private cachedTokens = 0;
   private firstTokenAt: number | undefined;
+  private readonly speculation: Speculation | undefined;
+  readonly speculationStats: SpeculationStats = { drafted: 0, accepted: 0, steps: 0 };
 
   constructor(setup: GenerationSetup) {
     ({
@@ -80,6 +104,7 @@ export class Generation {
       grammar: this.grammar,
       logger: this.logger,
       garbage: this.garbage,
+      speculation: this.speculation,
     } = setup);
     this.checkpointAt = setup.checkpointAt ?? [];
     const room = this.cache.contextSize - this.prompt.length;
@@ -124,6 +149,7 @@ export class Generation {
       }
     } finally {
       this.untrack();
+      await this.speculation?.drafter.close();
     }
     if (phase.stop !== 'stop_sequence') {
       const rest = this.output.flush();
@@ -134,7 +160,12 @@ export class Generation {
       type: 'done',
       stop: phase.stop,
       ...(phase.stopSequence !== undefined ? { stopSequence: phase.stopSequence } : {}),
-      usage: { promptTokens: this.prompt.length, cachedTokens: this.cachedTokens, completionTokens: this.output.tokens.length },
+      usage: {
+        promptTokens: this.prompt.length,
+        cachedTokens: this.cachedTokens,
+        completionTokens: this.output.tokens.length,
+        ...(this.speculation ? { speculative: { drafted: this.speculationStats.drafted, accepted: this.speculationStats.accepted } } : {}),
+      },
     };
   }
 
@@ -184,6 +215,7 @@ export class Generation {
 
   /** One `evaluate` stream from `input`, until a token ends the phase or the model ends its output. */
   private async *sample(input: Token[]): AsyncGenerator<CompletionEvent, SamplingEnd> {
+    if (this.speculation) return yield* this.sampleWithDrafts(input, this.speculation);
     const { signal } = this.request;
     let end: SamplingEnd = { type: 'end' };
     try {
@@ -204,6 +236,131 @@ export class Generation {
     }
     signal?.throwIfAborted();
     return end;
+  }
+
+  /**
+   * Like `sample`, but each step evaluates a draft with the tokens that lead it (verify-draft.ts)
+   * and keeps the model's own tokens up to the first that differs from the draft: the output is
+   * what plain decoding gives (at temperature 0 the same tokens; sampling, the same
+   * distribution), in fewer steps when drafts are right. Each drafted position is sampled under
+   * the grammar state and penalty window it would have had, so a grammar or penalties do not
+   * change the output either; drafts the grammar refuses are cut before they cost a decode.
+   */
+  private async *sampleWithDrafts(input: Token[], speculation: Speculation): AsyncGenerator<CompletionEvent, SamplingEnd> {
+    const { signal } = this.request;
+    const verifier = new DraftVerifier(this.sequence, this.model);
+    let lead = input;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        // Never past max_tokens, nor past the context (node-llama-cpp would shift it).
+        const room = Math.min(this.maxTokens - this.output.tokens.length - 1, this.cache.contextSize - 1 - this.sequence.nextTokenIndex - lead.length);
+        const limit = Math.min(speculation.length.next(), room);
+        const proposed = limit > 0 ? (await speculation.drafter.draft(this.history(), limit)).tokens.slice(0, limit) : [];
+        const { draft, states } = this.underGrammar(proposed as Token[]);
+        if (draft.length < speculation.minDraft) draft.length = 0;
+        const sampled = await verifier.verify(lead, draft, (position) => this.samplerOptionsAt(position, draft, states));
+        // `used`: sampled tokens taken; the first `accepted` of them confirmed the draft.
+        let used = 0;
+        let accepted = 0;
+        let end: SamplingEnd | undefined;
+        for (const token of sampled) {
+          if (this.model.isEogToken(token)) {
+            end = { type: 'end' };
+            break;
+          }
+          this.firstTokenAt ??= performance.now();
+          used++;
+          const step = this.output.push(token);
+          if (step.emit) yield { type: 'text', text: step.emit };
+          end = samplingEndAfter(step, { generated: this.output.tokens.length, maxTokens: this.maxTokens, thinkingBudgetSpent: this.output.thinkingBudgetSpent() });
+          if (end || signal?.aborted || used > draft.length || token !== draft[used - 1]) break;
+          accepted++;
+        }
+        if (draft.length > 0) {
+          this.speculationStats.drafted += draft.length;
+          this.speculationStats.accepted += accepted;
+          this.speculationStats.steps++;
+          speculation.length.record(draft.length, accepted);
+        }
+        // The sequence holds the lead and the whole draft. It keeps the confirmed draft tokens:
+        // the token taken after them is the next lead (not evaluated yet), or an end of
+        // generation followed them (then all taken tokens are evaluated, as without drafts).
+        const refuted = draft.length - accepted;
+        if (refuted > 0) await this.eraseLast(refuted);
+        // The state sampled at the last position taken has accepted every token taken.
+        if (states.length > 0) this.grammarState = states[Math.max(0, used - 1)];
+        if (end) return end;
+        signal?.throwIfAborted();
+        lead = this.output.tokens.slice(-1);
+      }
+    } finally {
+      verifier.close();
+      this.garbage?.samplerDone();
+    }
+  }
+
+  /** The generation's tokens so far: the prompt, then the output. */
+  private history(): TokenHistory {
+    const { prompt, output } = this;
+    return {
+      length: prompt.length + output.tokens.length,
+      slice: (start) => (start >= prompt.length ? output.tokens.slice(start - prompt.length) : [...prompt.slice(start), ...output.tokens]),
+    };
+  }
+
+  /**
+   * Under a grammar: the draft up to the first token the grammar refuses, and the grammar state
+   * each drafted position is sampled under (position 0: the generation's own state; position i:
+   * a copy that accepted the first i drafted tokens). Without a grammar, no states.
+   */
+  private underGrammar(proposed: Token[]): { draft: Token[]; states: LlamaGrammarEvaluationState[] } {
+    const state = this.grammarState;
+    if (!state) return { draft: proposed, states: [] };
+    const states = [state];
+    const draft: Token[] = [];
+    let running = state.clone();
+    for (const token of proposed) {
+      if (this.model.isEogToken(token) || !acceptTokens(running, [token])) break;
+      draft.push(token);
+      states.push(running);
+      running = running.clone();
+    }
+    return { draft, states };
+  }
+
+  /** Sampling options for drafted position `position`: this generation's, with the grammar state and penalty window of that position. */
+  private samplerOptionsAt(position: number, draft: readonly Token[], states: readonly LlamaGrammarEvaluationState[]): SamplerOptions {
+    const { sampling } = this;
+    const penalty = sampling.penalty;
+    return {
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      minP: sampling.minP,
+      ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+      ...(states[position] ? { grammarEvaluationState: states[position] } : {}),
+      ...(this.tokenBias ? { tokenBias: this.tokenBias } : {}),
+      ...(penalty
+        ? {
+            repeatPenalty: {
+              punishTokens: lastTokens(this.prompt, [...this.output.tokens, ...draft.slice(0, position)], penalty.lastN),
+              maxPunishTokens: penalty.lastN,
+              penalty: penalty.repeat,
+              presencePenalty: penalty.presence,
+              frequencyPenalty: penalty.frequency,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Drop the last `count` tokens from the sequence (refuted draft tokens). */
+  private async eraseLast(count: number): Promise<void> {
+    const end = this.sequence.nextTokenIndex;
+    this.untrack();
+    await this.underContextLock(() => this.sequence.eraseContextTokenRanges([{ start: end - count, end }]));
+    this.untrack = this.cache.gathering?.track(this.sequence) ?? (() => undefined);
   }
 
   /**
@@ -234,6 +391,7 @@ export class Generation {
   private async rewindTo(at: number): Promise<Token[]> {
     const kept = this.output.rewindTo(at, (text) => this.model.tokenize(text, true));
     const all = [...this.prompt, ...kept.tokens];
+    this.speculation?.drafter.truncate(all.length);
     await this.keepOnly(all.slice(0, -1));
     // A model whose memory cannot roll back went back to a checkpoint before the trigger: evaluate up to it again.
     const restoredTo = this.sequence.nextTokenIndex;

@@ -16,6 +16,7 @@ import { SlotPool, type PooledSlot } from '../slot-pool.js';
 import type { CacheInfo, CacheSpec, ModelInfo, ModelMemory } from '../types.js';
 import { contextTooLarge, estimateContextBytes } from './memory-budget.js';
 import { rollbackOf, sequenceMemory } from './sequence-memory.js';
+import type { SpeculationOptions } from '../speculation/options.js';
 
 export interface LoadOptions {
   modelPath: string;
@@ -40,6 +41,8 @@ export interface LoadOptions {
   swaFull?: boolean;
   /** Checkpoints per slot, for models whose memory cannot roll back (prefix-reuse.ts). */
   checkpoints?: CheckpointLimits;
+  /** Speculative decoding (engine/speculation/); unset: none. */
+  speculation?: SpeculationOptions;
 }
 
 export interface CheckpointLimits {

@@ -1,0 +1,139 @@
+// Speculative decoding under real inference: a scripted model (test/fixtures) rewrites a file
+// it was shown with a few lines changed, so prompt lookup drafts long runs it agrees with.
+// Whatever the drafts, the output must be exactly what plain decoding gives at temperature 0:
+// alone, under a forced grammar and a lazy tool-call grammar, with penalties, with four slots
+// decoding together; and a cancelled request frees its slot mid-draft.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { singleCache } from '../../src/engine/caches.js';
+import { LlamaEngine } from '../../src/engine/llama-engine.js';
+import type { SpeculationOptions } from '../../src/engine/speculation/options.js';
+import type { CompletionRequest, CompletionUsage } from '../../src/engine/types.js';
+import { silentLogger } from '../../src/log.js';
+import { makeContextScriptedModel } from '../fixtures/models.js';
+import { sfc32 } from '../fixtures/prng.js';
+
+/** Lines of random letters: no context of a few tokens repeats, so the scripted model can say it. */
+function randomLines(count: number, seed: number): string[] {
+  const random = sfc32(seed);
+  return Array.from({ length: count }, () => Array.from({ length: 14 }, () => String.fromCharCode(97 + (random() % 26))).join(''));
+}
+
+const ORIGINAL = randomLines(16, 7);
+const EDITED = ORIGINAL.map((line, i) => (i === 3 || i === 8 || i === 13 ? randomLines(1, 100 + i)[0]! : line));
+const CALL = '<tool_call>\n{"name": "save", "arguments": {"path": "notes.txt"}}\n</tool_call>';
+const SCRIPT = `${EDITED.join('\n')}\n${CALL}`;
+const PROMPT = `<|im_start|>user\nRewrite this file:\n${ORIGINAL.join('\n')}\n<|im_end|>\n<|im_start|>assistant\n`;
+
+const NGRAM: SpeculationOptions = { type: 'ngram', max: 16, min: 0 };
+
+let plain: LlamaEngine;
+let speculative: LlamaEngine;
+
+beforeAll(async () => {
+  const model = await makeContextScriptedModel({ script: SCRIPT, memory: 4, spelling: 'canonical' });
+  plain = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(4, 1024, 8)], threads: 1, logger: silentLogger });
+  speculative = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(4, 1024, 8)], threads: 1, logger: silentLogger, speculation: NGRAM });
+}, 300_000);
+
+afterAll(async () => {
+  await plain?.close();
+  await speculative?.close();
+});
+
+interface Result {
+  text: string;
+  stop: string;
+  usage: CompletionUsage;
+}
+
+async function run(engine: LlamaEngine, request: Partial<CompletionRequest> = {}): Promise<Result> {
+  let text = '';
+  let stop = '';
+  let usage: CompletionUsage | undefined;
+  for await (const event of engine.complete({ id: 'spec', prompt: PROMPT, maxTokens: 400, sampling: { temperature: 0 }, ...request })) {
+    if (event.type === 'text') text += event.text;
+    else if (event.type === 'done') {
+      stop = event.stop;
+      usage = event.usage;
+    }
+  }
+  return { text, stop, usage: usage! };
+}
+
+describe('speculative decoding (prompt lookup)', () => {
+  it('writes exactly what plain decoding writes, in fewer steps', async () => {
+    const expected = await run(plain);
+    expect(expected.text).toBe(SCRIPT);
+    const drafted = await run(speculative);
+    expect(drafted.text).toBe(expected.text);
+    expect(drafted.stop).toBe(expected.stop);
+    expect(drafted.usage.completionTokens).toBe(expected.usage.completionTokens);
+    expect(expected.usage.speculative).toBeUndefined();
+    // Most of the file is in the prompt: most of the output came from confirmed drafts.
+    const { accepted, drafted: proposed } = drafted.usage.speculative!;
+    expect(accepted).toBeGreaterThan(expected.usage.completionTokens / 2);
+    expect(proposed).toBeGreaterThanOrEqual(accepted);
+  });
+
+  it('agrees under a forced grammar, which also cuts drafts it refuses', async () => {
+    // The script itself, literally: each drafted position must be sampled under the grammar
+    // state after the draft before it, or the grammar would hold the model to the wrong text.
+    const grammar = `root ::= ${JSON.stringify(SCRIPT)}`;
+    const expected = await run(plain, { constraint: { type: 'gbnf', grammar } });
+    expect(expected.text).toBe(SCRIPT);
+    const free = await run(speculative);
+    const drafted = await run(speculative, { constraint: { type: 'gbnf', grammar } });
+    expect(drafted.text).toBe(expected.text);
+    const { accepted, drafted: proposed } = drafted.usage.speculative!;
+    expect(accepted).toBeGreaterThan(expected.usage.completionTokens / 2);
+    // Drafts of the original lines where the edit changed them are cut, not verified.
+    expect(proposed - accepted).toBeLessThan(free.usage.speculative!.drafted - free.usage.speculative!.accepted);
+  });
+
+  it('agrees with a lazy tool-call grammar that the call triggers', async () => {
+    const grammar = 'root ::= "<tool_call>\\n{\\"name\\": \\"save\\", \\"arguments\\": " obj "}\\n</tool_call>"\nobj ::= "{" [^}]* "}"';
+    const constraint = { type: 'lazy_gbnf' as const, grammar, triggers: [{ text: '<tool_call>' }] };
+    const expected = await run(plain, { constraint });
+    expect(expected.text).toBe(SCRIPT);
+    const drafted = await run(speculative, { constraint });
+    expect(drafted.text).toBe(expected.text);
+    expect(drafted.usage.speculative!.accepted).toBeGreaterThan(0);
+  });
+
+  it('agrees with repeat penalties, each drafted position judged by its own window', async () => {
+    // Stronger than the scripted model's margin: the penalties change what it writes.
+    const sampling = { temperature: 0, presencePenalty: 45 };
+    const expected = await run(plain, { sampling });
+    expect(expected.text).not.toBe(SCRIPT);
+    const drafted = await run(speculative, { sampling });
+    expect(drafted.text).toBe(expected.text);
+  });
+
+  it('agrees with four slots decoding together', async () => {
+    const expected = await run(plain);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => run(speculative, { id: `s${i}` })));
+    for (const result of results) expect(result.text).toBe(expected.text);
+    expect(speculative.slots().every((slot) => !slot.busy)).toBe(true);
+  });
+
+  it('frees the slot when a request is cancelled mid-draft, and the next one is still right', async () => {
+    const controller = new AbortController();
+    let received = '';
+    await expect(
+      (async () => {
+        for await (const event of speculative.complete({ id: 'cancel', prompt: PROMPT, maxTokens: 400, sampling: { temperature: 0 }, signal: controller.signal })) {
+          if (event.type === 'text') {
+            received += event.text;
+            // Past the first line the drafts are running.
+            if (received.length > 40) controller.abort();
+          }
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(received.length).toBeLessThan(SCRIPT.length);
+    expect(speculative.slots().every((slot) => !slot.busy)).toBe(true);
+    const after = await run(speculative);
+    expect(after.text).toBe(SCRIPT);
+  });
+});
