@@ -10,7 +10,7 @@
 
 import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
 import { setImmediate } from 'node:timers/promises';
-import { ApiError, ContextOverflowError, FatalError } from '../errors.js';
+import { ApiError, ContextOverflowError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CacheSet } from './cache-set.js';
 import { CacheStore } from './cache-store.js';
@@ -23,6 +23,7 @@ import { checkpointStats } from './llama/sequence-memory.js';
 import { supported as draftVerificationSupported } from './llama/verify-draft.js';
 import { AdaptiveDraftLength } from './speculation/draft-length.js';
 import { LookupDrafter } from './speculation/drafter.js';
+import { DraftModelDrafter } from './llama/draft-model.js';
 import type { SpeculationOptions } from './speculation/options.js';
 import type { Speculation } from './llama/generation.js';
 import type { CompletionEvent, CompletionRequest, Engine, ModelInfo, SlotStatus } from './types.js';
@@ -58,17 +59,18 @@ export class LlamaEngine implements Engine {
     private readonly garbage: NativeGarbage,
     /** Caches whose slots decode speculatively, and how. */
     private readonly speculating: ReadonlyMap<string, SpeculationOptions>,
+    private readonly draftModel: LlamaModel | undefined,
   ) {}
 
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
-    const { llama, model, caches: loaded, info } = await loadModel(options);
+    const { llama, model, caches: loaded, info, draftModel } = await loadModel(options);
     const caches = new CacheSet<LlamaSlot, LlamaCache>(loaded, info.defaultCache);
     const persistence = options.cacheDir
       ? new SlotCachePersistence(new CacheStore(options.cacheDir, options.modelPath), caches, options.logger, options.cacheSaveIdleMs ?? 0)
       : undefined;
     await persistence?.restore();
     const speculating = speculatingCaches(model, loaded, options.speculation, options.logger);
-    return new LlamaEngine(info, llama, model, caches, options.logger, persistence, NativeGarbage.forVocabulary(vocabularySize(model)), speculating);
+    return new LlamaEngine(info, llama, model, caches, options.logger, persistence, NativeGarbage.forVocabulary(vocabularySize(model)), speculating, draftModel);
   }
 
   countTokens(text: string): number {
@@ -103,7 +105,7 @@ export class LlamaEngine implements Engine {
       yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
       const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);
       slot.resumeAt = checkpointAt.length > 0 ? Math.max(...checkpointAt) : undefined;
-      const speculation = this.speculationFor(cache);
+      const speculation = this.speculationFor(cache, slot);
       yield* new Generation({
         model: this.model,
         cache,
@@ -122,11 +124,12 @@ export class LlamaEngine implements Engine {
     }
   }
 
-  /** A new drafter for one request on `cache`, if its slots decode speculatively. */
-  private speculationFor(cache: LlamaCache): Speculation | undefined {
+  /** A new drafter for one request on `slot` of `cache`, if its slots decode speculatively. */
+  private speculationFor(cache: LlamaCache, slot: LlamaSlot): Speculation | undefined {
     const options = this.speculating.get(cache.name);
     if (!options) return undefined;
-    return { drafter: new LookupDrafter(), length: new AdaptiveDraftLength(options), minDraft: options.min };
+    const drafter = options.type === 'draft' && slot.draftSequence ? new DraftModelDrafter(slot.draftSequence, this.garbage) : new LookupDrafter();
+    return { drafter, length: new AdaptiveDraftLength(options), minDraft: options.min };
   }
 
   async jsonSchemaGrammar(schema: Record<string, unknown>): Promise<string> {
@@ -135,7 +138,11 @@ export class LlamaEngine implements Engine {
 
   async close(): Promise<void> {
     await this.persistence?.close();
-    for (const cache of this.caches.values()) await cache.context.dispose();
+    for (const cache of this.caches.values()) {
+      await cache.context.dispose();
+      await cache.draftContext?.dispose();
+    }
+    await this.draftModel?.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }
@@ -196,7 +203,6 @@ export class LlamaEngine implements Engine {
 function speculatingCaches(model: LlamaModel, caches: readonly LlamaCache[], options: SpeculationOptions | undefined, logger: Logger): Map<string, SpeculationOptions> {
   const speculating = new Map<string, SpeculationOptions>();
   if (!options || options.type === 'none') return speculating;
-  if (options.type === 'draft') throw new FatalError('--spec-type draft (a draft model) is not available in this build yet; use --spec-type ngram.');
   for (const cache of caches) {
     const sequence = cache.pool.slots[0]?.sequence;
     if (cache.rollback.kind !== 'any') {

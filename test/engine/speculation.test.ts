@@ -10,7 +10,8 @@ import { LlamaEngine } from '../../src/engine/llama-engine.js';
 import type { SpeculationOptions } from '../../src/engine/speculation/options.js';
 import type { CompletionRequest, CompletionUsage } from '../../src/engine/types.js';
 import { silentLogger } from '../../src/log.js';
-import { makeContextScriptedModel } from '../fixtures/models.js';
+import { vocabPath } from '../fixtures/llama-cpp-source.js';
+import { makeContextScriptedModel, makeScriptedModel } from '../fixtures/models.js';
 import { sfc32 } from '../fixtures/prng.js';
 
 /** Lines of random letters: no context of a few tokens repeats, so the scripted model can say it. */
@@ -27,18 +28,29 @@ const PROMPT = `<|im_start|>user\nRewrite this file:\n${ORIGINAL.join('\n')}\n<|
 
 const NGRAM: SpeculationOptions = { type: 'ngram', max: 16, min: 0 };
 
+// The draft model knows the script but for two lines (it guesses the original ones there).
+const DRAFT_SCRIPT = `${EDITED.map((line, i) => (i === 3 || i === 13 ? ORIGINAL[i]! : line)).join('\n')}\n${CALL}`;
+
+let modelPath: string;
+let draftPath: string;
 let plain: LlamaEngine;
 let speculative: LlamaEngine;
+let drafting: LlamaEngine;
 
 beforeAll(async () => {
-  const model = await makeContextScriptedModel({ script: SCRIPT, memory: 4, spelling: 'canonical' });
-  plain = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(4, 1024, 8)], threads: 1, logger: silentLogger });
-  speculative = await LlamaEngine.load({ modelPath: model.path, caches: [singleCache(4, 1024, 8)], threads: 1, logger: silentLogger, speculation: NGRAM });
+  modelPath = (await makeContextScriptedModel({ script: SCRIPT, memory: 4, spelling: 'canonical' })).path;
+  draftPath = (await makeContextScriptedModel({ script: DRAFT_SCRIPT, memory: 4, spelling: 'canonical' })).path;
+  const load = (speculation?: SpeculationOptions) =>
+    LlamaEngine.load({ modelPath, caches: [singleCache(4, 1024, 8)], threads: 1, logger: silentLogger, ...(speculation ? { speculation } : {}) });
+  plain = await load();
+  speculative = await load(NGRAM);
+  drafting = await load({ type: 'draft', max: 8, min: 0, draftModel: draftPath });
 }, 300_000);
 
 afterAll(async () => {
   await plain?.close();
   await speculative?.close();
+  await drafting?.close();
 });
 
 interface Result {
@@ -135,5 +147,49 @@ describe('speculative decoding (prompt lookup)', () => {
     expect(speculative.slots().every((slot) => !slot.busy)).toBe(true);
     const after = await run(speculative);
     expect(after.text).toBe(SCRIPT);
+  });
+});
+
+describe('speculative decoding (draft model)', () => {
+  it('writes exactly what plain decoding writes, most tokens drafted by the small model', async () => {
+    const expected = await run(plain);
+    const drafted = await run(drafting);
+    expect(drafted.text).toBe(expected.text);
+    const { accepted, drafted: proposed } = drafted.usage.speculative!;
+    expect(accepted).toBeGreaterThan(expected.usage.completionTokens / 2);
+    // Where the draft model has other lines, its guesses are refuted.
+    expect(proposed).toBeGreaterThan(accepted);
+  });
+
+  it('agrees under a grammar and with four slots decoding together', async () => {
+    const grammar = `root ::= ${JSON.stringify(SCRIPT)}`;
+    const expected = await run(plain, { constraint: { type: 'gbnf', grammar } });
+    expect((await run(drafting, { constraint: { type: 'gbnf', grammar } })).text).toBe(expected.text);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => run(drafting, { id: `d${i}` })));
+    for (const result of results) expect(result.text).toBe(SCRIPT);
+  });
+
+  it('frees the slot when cancelled mid-draft', async () => {
+    const controller = new AbortController();
+    let received = '';
+    await expect(
+      (async () => {
+        for await (const event of drafting.complete({ id: 'cancel', prompt: PROMPT, maxTokens: 400, sampling: { temperature: 0 }, signal: controller.signal })) {
+          if (event.type === 'text') {
+            received += event.text;
+            if (received.length > 40) controller.abort();
+          }
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(drafting.slots().every((slot) => !slot.busy)).toBe(true);
+    expect((await run(drafting)).text).toBe(SCRIPT);
+  });
+
+  it("is refused at start-up when its vocabulary is not the model's, naming the difference", async () => {
+    const other = await makeScriptedModel({ vocab: { gguf: vocabPath('qwen2') }, script: 'hello' });
+    await expect(
+      LlamaEngine.load({ modelPath, caches: [singleCache(1, 256, 1)], threads: 1, logger: silentLogger, speculation: { type: 'draft', max: 8, min: 0, draftModel: other.path } }),
+    ).rejects.toThrow(/The draft model .* cannot draft for this model: .*same vocabulary/);
   });
 });

@@ -16,6 +16,7 @@ import { SlotPool, type PooledSlot } from '../slot-pool.js';
 import type { CacheInfo, CacheSpec, ModelInfo, ModelMemory } from '../types.js';
 import { contextTooLarge, estimateContextBytes } from './memory-budget.js';
 import { rollbackOf, sequenceMemory } from './sequence-memory.js';
+import { checkDraftVocabulary } from './draft-model.js';
 import type { SpeculationOptions } from '../speculation/options.js';
 
 export interface LoadOptions {
@@ -54,6 +55,8 @@ export interface CheckpointLimits {
 
 export interface LlamaSlot extends PooledSlot {
   sequence: LlamaContextSequence;
+  /** With a draft model: the slot's sequence in the draft model's context. */
+  draftSequence?: LlamaContextSequence;
   /** What is on disk for this slot, while its cache has not changed since (hot restarts). */
   saved?: SavedSlot;
   /**
@@ -70,6 +73,8 @@ export interface LlamaCache extends EngineCache<LlamaSlot> {
   rollback: Rollback;
   /** Fills node-llama-cpp's batches with every generating slot; undefined if its internals changed. */
   gathering: BatchGathering | undefined;
+  /** With a draft model: its context for this cache's slots (one sequence each). */
+  draftContext?: LlamaContext;
 }
 
 export interface LoadedModel {
@@ -78,12 +83,17 @@ export interface LoadedModel {
   /** In the order of `options.caches`. */
   caches: LlamaCache[];
   info: ModelInfo;
+  /** The draft model (`speculation.type` draft). */
+  draftModel?: LlamaModel;
 }
 
 export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   validateCaches(options.caches);
   const { llama, model, threads } = await loadWeights(options);
+  const draftModel = await loadDraftModel(llama, model, options);
   const caches: LlamaCache[] = [];
+  /** Each cache context's draft context (draft speculation). */
+  const cacheContexts = new Map<LlamaContext, LlamaContext>();
   for (const spec of options.caches) {
     const gathering = new BatchGathering();
     const batchSize = Math.min(options.batchSize ?? 512, options.ubatchSize ?? Number.POSITIVE_INFINITY);
@@ -109,8 +119,19 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
         ...(options.swaFull !== undefined ? { swaFullCache: options.swaFull } : {}),
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
       });
+      if (draftModel) {
+        const draftContext = await draftModel
+          .createContext({ sequences: spec.slots, contextSize: context.contextSize, batchSize, threads: { ideal: threads, min: threads } })
+          .catch(async (error: unknown) => {
+            await context.dispose().catch(() => undefined);
+            throw new Error(`the draft model's context: ${messageOf(error)}`, { cause: error });
+          });
+        cacheContexts.set(context, draftContext);
+      }
     } catch (error) {
       for (const cache of caches) await cache.context.dispose().catch(() => undefined);
+      for (const draftContext of cacheContexts.values()) await draftContext.dispose().catch(() => undefined);
+      await draftModel?.dispose().catch(() => undefined);
       await model.dispose().catch(() => undefined);
       await llama.dispose().catch(() => undefined);
       throw new ContextCreationError(
@@ -118,7 +139,7 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
         error,
       );
     }
-    caches.push(cacheOn(context, spec, gathering, options.logger, rollbackOf(model, context), options.checkpoints));
+    caches.push(cacheOn(context, spec, gathering, options.logger, rollbackOf(model, context), options.checkpoints, cacheContexts.get(context)));
     options.logger.info(
       { cache: spec.name, slots: spec.slots, slotContextSize: context.contextSize, batchSize: context.batchSize, threads: context.currentThreads, gpu: llama.gpu || 'none' },
       'context ready',
@@ -126,7 +147,31 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   }
   const info = { ...describeModel(model, options.modelPath, options.caches, caches), memory: describeMemory(model, caches[0]!.rollback, options.checkpoints) };
   options.logger.info({ architecture: info.architecture, ...info.memory }, memorySummary(info.architecture, info.memory));
-  return { llama, model, caches, info };
+  return { llama, model, caches, info, ...(draftModel ? { draftModel } : {}) };
+}
+
+/** The draft model for `--spec-type draft`, checked against the model's vocabulary; undefined for other types. */
+async function loadDraftModel(llama: Llama, model: LlamaModel, options: LoadOptions): Promise<LlamaModel | undefined> {
+  const path = options.speculation?.type === 'draft' ? options.speculation.draftModel : undefined;
+  if (path === undefined) return undefined;
+  let draft: LlamaModel;
+  try {
+    draft = await llama.loadModel({ modelPath: path, gpuLayers: options.gpuLayers ?? 'auto', ...(options.useMmap !== undefined ? { useMmap: options.useMmap } : {}) });
+  } catch (error) {
+    await model.dispose().catch(() => undefined);
+    await llama.dispose().catch(() => undefined);
+    throw new FatalError(`Could not load the draft model ${path}: ${messageOf(error)}`, { cause: error });
+  }
+  try {
+    checkDraftVocabulary(model, draft, path);
+  } catch (error) {
+    await draft.dispose().catch(() => undefined);
+    await model.dispose().catch(() => undefined);
+    await llama.dispose().catch(() => undefined);
+    throw error;
+  }
+  options.logger.info({ draftModel: path }, `draft model ${basename(path)} loaded`);
+  return draft;
 }
 
 async function loadWeights(options: LoadOptions): Promise<{ llama: Llama; model: LlamaModel; threads: number }> {
@@ -166,7 +211,15 @@ async function loadWeights(options: LoadOptions): Promise<{ llama: Llama; model:
 export const DEFAULT_CHECKPOINTS = 32;
 
 /** The cache on a new context: a slot per sequence, its pool, and BatchGathering when it fits. */
-function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGathering, logger: Logger, rollback: Rollback, limits: CheckpointLimits | undefined): LlamaCache {
+function cacheOn(
+  context: LlamaContext,
+  spec: CacheSpec,
+  gathering: BatchGathering,
+  logger: Logger,
+  rollback: Rollback,
+  limits: CheckpointLimits | undefined,
+  draftContext: LlamaContext | undefined,
+): LlamaCache {
   const slots: LlamaSlot[] = [];
   for (let id = 0; id < spec.slots; id++) {
     const sequence = context.getSequence({ checkpoints: { max: limits?.max ?? DEFAULT_CHECKPOINTS, maxMemory: limits?.maxBytes ?? null } });
@@ -175,6 +228,7 @@ function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGatheri
       busy: false,
       lastUsed: 0,
       sequence,
+      ...(draftContext ? { draftSequence: draftContext.getSequence() } : {}),
       cachedTokens: () => sequence.contextTokens,
       reusablePrefix: (prompt) => planReuse(sequenceMemory(sequence, rollback), prompt).keep,
     });
@@ -191,6 +245,7 @@ function cacheOn(context: LlamaContext, spec: CacheSpec, gathering: BatchGatheri
     contextSize: context.contextSize,
     pool: new SlotPool(slots, spec.queueSize, spec.name),
     gathering: installed ? gathering : undefined,
+    ...(draftContext ? { draftContext } : {}),
   };
 }
 
