@@ -18,7 +18,7 @@ import type { ChatFormat } from './chat-format.js';
 import type { DerivedSyntax } from './derived/syntax.js';
 import type { ChatService, ChatServiceInfo } from './service.js';
 import type { ChatTemplate } from './template.js';
-import type { ChatRequest, GenerationEvent, ToolDefinition } from './types.js';
+import type { ChatRequest, GenerationEvent, PromptInfo, ToolDefinition, Usage } from './types.js';
 
 export interface ChatPipelineOptions {
   engine: Engine;
@@ -202,7 +202,7 @@ export class ChatPipeline implements ChatService {
           break;
         case 'done': {
           yield* this.checked(parser.finish(), checker, request);
-          request.trace?.promptDetails({ completionTokens: event.usage.completionTokens, stop: event.stop });
+          request.trace?.promptDetails({ completionTokens: event.usage.completionTokens, stop: event.stop, ...speculationDetails(event.usage) });
           const stop = parser.toolCalls > 0 && event.stop === 'end' ? 'tool_calls' : event.stop;
           yield {
             type: 'done',
@@ -308,4 +308,11 @@ export class ChatPipeline implements ChatService {
       yield event;
     }
   }
+}
+
+/** Speculative decoding's figures for the debug trace's 2-prompt.txt. */
+function speculationDetails(usage: Usage): PromptInfo {
+  const spec = usage.speculative;
+  if (!spec) return {};
+  return { draftedTokens: spec.drafted, acceptedDraftTokens: spec.accepted, draftAcceptance: spec.drafted > 0 ? (spec.accepted / spec.drafted).toFixed(3) : 'n/a' };
 }

@@ -106,6 +106,8 @@ export interface Usage {
   /** Prompt tokens served from the KV cache instead of being evaluated again. */
   cachedTokens: number;
   completionTokens: number;
+  /** With speculative decoding: tokens drafted and verified, and how many the model agreed with. */
+  speculative?: { drafted: number; accepted: number };
 }
 
 /** Why generation ended: the engine's reasons, plus `tool_calls` once the parser saw a call. */

@@ -25,6 +25,8 @@ export class Metrics {
     'Seconds from the first output to the end of generation (divide generated tokens by it for tokens/s), by cache.',
     ['cache'],
   );
+  readonly draftedTokens = this.counter('llama_bridge_draft_tokens_total', 'Tokens drafted and verified by speculative decoding, by cache.', ['cache']);
+  readonly acceptedDraftTokens = this.counter('llama_bridge_draft_accepted_tokens_total', 'Drafted tokens the model agreed with (kept in the output), by cache.', ['cache']);
   readonly generations = this.counter('llama_bridge_generations_total', 'Generations, by cache and outcome (end, max_tokens, stop_sequence, tool_calls, error, cancelled).', [
     'cache',
     'outcome',
@@ -33,6 +35,8 @@ export class Metrics {
   private lastTokensPerSecond = 0;
   private promptTotal = 0;
   private cachedTotal = 0;
+  private draftedTotal = 0;
+  private acceptedTotal = 0;
 
   constructor(private readonly sources: MetricsSources) {
     // prom-client calls collect() with the metric as `this`; the metrics object is `self`.
@@ -44,6 +48,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(self.promptTotal > 0 ? self.cachedTotal / self.promptTotal : 0);
+      },
+    });
+    new Gauge({
+      name: 'llama_bridge_draft_acceptance_ratio',
+      help: 'Speculative decoding: accepted / drafted tokens since start (0 before any draft).',
+      registers: [this.registry],
+      collect() {
+        this.set(self.draftedTotal > 0 ? self.acceptedTotal / self.draftedTotal : 0);
       },
     });
     new Gauge({
@@ -123,6 +135,12 @@ export class Metrics {
           this.promptTokens.inc({ cache }, usage.promptTokens);
           this.cachedTokens.inc({ cache }, usage.cachedTokens);
           this.generatedTokens.inc({ cache }, usage.completionTokens);
+          if (usage.speculative) {
+            this.draftedTokens.inc({ cache }, usage.speculative.drafted);
+            this.acceptedDraftTokens.inc({ cache }, usage.speculative.accepted);
+            this.draftedTotal += usage.speculative.drafted;
+            this.acceptedTotal += usage.speculative.accepted;
+          }
           this.promptTotal += usage.promptTokens;
           this.cachedTotal += usage.cachedTokens;
           const decodeSeconds = firstOutputAt !== undefined ? (now - firstOutputAt) / 1000 : 0;

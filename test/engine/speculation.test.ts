@@ -12,19 +12,7 @@ import type { CompletionRequest, CompletionUsage } from '../../src/engine/types.
 import { silentLogger } from '../../src/log.js';
 import { vocabPath } from '../fixtures/llama-cpp-source.js';
 import { makeContextScriptedModel, makeScriptedModel } from '../fixtures/models.js';
-import { sfc32 } from '../fixtures/prng.js';
-
-/** Lines of random letters: no context of a few tokens repeats, so the scripted model can say it. */
-function randomLines(count: number, seed: number): string[] {
-  const random = sfc32(seed);
-  return Array.from({ length: count }, () => Array.from({ length: 14 }, () => String.fromCharCode(97 + (random() % 26))).join(''));
-}
-
-const ORIGINAL = randomLines(16, 7);
-const EDITED = ORIGINAL.map((line, i) => (i === 3 || i === 8 || i === 13 ? randomLines(1, 100 + i)[0]! : line));
-const CALL = '<tool_call>\n{"name": "save", "arguments": {"path": "notes.txt"}}\n</tool_call>';
-const SCRIPT = `${EDITED.join('\n')}\n${CALL}`;
-const PROMPT = `<|im_start|>user\nRewrite this file:\n${ORIGINAL.join('\n')}\n<|im_end|>\n<|im_start|>assistant\n`;
+import { CALL, EDITED, ORIGINAL, PROMPT, SCRIPT } from '../fixtures/edit-script.js';
 
 const NGRAM: SpeculationOptions = { type: 'ngram', max: 16, min: 0 };
 

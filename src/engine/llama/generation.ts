@@ -454,21 +454,30 @@ export class Generation {
     };
   }
 
+  /** One line per request: where the time went, and what speculative decoding did. */
   private logFinished(started: number): void {
     const finished = performance.now();
     const generated = this.output.tokens.length;
     const { firstTokenAt } = this;
-    this.logger.debug(
+    const decodeTokPerSec = firstTokenAt && generated > 1 ? ((generated - 1) * 1000) / (finished - firstTokenAt) : undefined;
+    const { drafted, accepted, steps } = this.speculationStats;
+    const speculation = this.speculation ? { drafted, accepted, draftSteps: steps, acceptance: drafted > 0 ? Number((accepted / drafted).toFixed(3)) : undefined } : {};
+    const prefillMs = Math.round((firstTokenAt ?? finished) - started);
+    const summary = `${this.prompt.length} prompt tokens (${this.cachedTokens} cached), ${generated} generated${decodeTokPerSec !== undefined ? ` at ${decodeTokPerSec.toFixed(1)} tok/s` : ''}${
+      this.speculation ? `, ${accepted}/${drafted} drafted tokens accepted` : ''
+    }`;
+    this.logger.info(
       {
         requestId: this.request.id,
         cache: this.cache.name,
         promptTokens: this.prompt.length,
         cachedTokens: this.cachedTokens,
         generated,
-        prefillMs: Math.round((firstTokenAt ?? finished) - started),
-        decodeTokPerSec: firstTokenAt && generated > 1 ? ((generated - 1) * 1000) / (finished - firstTokenAt) : undefined,
+        prefillMs,
+        decodeTokPerSec,
+        ...speculation,
       },
-      'completion finished',
+      `completion finished: ${summary}`,
     );
   }
 }
