@@ -256,10 +256,10 @@ export class Generation {
         // Never past max_tokens, nor past the context (node-llama-cpp would shift it).
         const room = Math.min(this.maxTokens - this.output.tokens.length - 1, this.cache.contextSize - 1 - this.sequence.nextTokenIndex - lead.length);
         const limit = Math.min(speculation.length.next(), room);
-        const proposed = limit > 0 ? (await speculation.drafter.draft(this.history(), limit)).tokens.slice(0, limit) : [];
-        const { draft, states } = this.underGrammar(proposed as Token[]);
+        const proposed = limit > 0 ? this.beforeEndOfGeneration((await speculation.drafter.draft(this.history(), limit)).tokens.slice(0, limit)) : [];
+        const { draft, states } = this.underGrammar(proposed);
         if (draft.length < speculation.minDraft) draft.length = 0;
-        const sampled = await verifier.verify(lead, draft, (position) => this.samplerOptionsAt(position, draft, states));
+        const { sampled, unremoved } = await verifier.verify(lead, draft, (position) => this.samplerOptionsAt(position, draft, states));
         // `used`: sampled tokens taken; the first `accepted` of them confirmed the draft.
         let used = 0;
         let accepted = 0;
@@ -282,12 +282,15 @@ export class Generation {
           this.speculationStats.accepted += accepted;
           this.speculationStats.steps++;
           speculation.length.record(draft.length, accepted);
+          speculation.drafter.record?.(draft.length, accepted);
         }
-        // The sequence holds the lead and the whole draft. It keeps the confirmed draft tokens:
-        // the token taken after them is the next lead (not evaluated yet), or an end of
-        // generation followed them (then all taken tokens are evaluated, as without drafts).
-        const refuted = draft.length - accepted;
-        if (refuted > 0) await this.eraseLast(refuted);
+        // The sequence holds the lead and the confirmed draft tokens (sampled.length - 1 of them,
+        // and `unremoved` refuted ones). It keeps those followed by a token taken: that last token
+        // is the next lead, not evaluated yet; or an end of generation followed them (then all
+        // taken tokens are evaluated, as without drafts). Fewer than confirmed only when the
+        // output ended inside the confirmed run (a stop string, the tool-call trigger, max_tokens).
+        const extra = sampled.length - 1 - accepted + unremoved;
+        if (extra > 0) await this.eraseLast(extra);
         // The state sampled at the last position taken has accepted every token taken.
         if (states.length > 0) this.grammarState = states[Math.max(0, used - 1)];
         if (end) return end;
@@ -298,6 +301,12 @@ export class Generation {
       verifier.close();
       this.garbage?.samplerDone();
     }
+  }
+
+  /** A draft up to its first end-of-generation token: the model's own token after the draft says whether it ends. */
+  private beforeEndOfGeneration(tokens: number[]): Token[] {
+    const end = tokens.findIndex((token) => this.model.isEogToken(token as Token));
+    return (end === -1 ? tokens : tokens.slice(0, end)) as Token[];
   }
 
   /** The generation's tokens so far: the prompt, then the output. */

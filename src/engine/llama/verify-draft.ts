@@ -29,13 +29,21 @@ interface SequenceInternals {
     tokenMeter: unknown,
     contextShift: unknown,
     mapper: (batchLogitIndex: number, tokenIndex: number) => unknown,
-    afterBatchAction?: unknown,
+    afterBatchAction?: (sequenceStateLength: number) => unknown,
   ): Promise<unknown[]>;
   _resolveSamplerConfig(options: SamplerOptions): Record<string, unknown>;
   _tokenMeter: unknown;
   _contextShift: { size: unknown; strategy: unknown };
-  _takeIntervalCheckpointIfNeededAfterBatch: unknown;
-  _context: { _ctx: { sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number> } };
+  _takeIntervalCheckpointIfNeededAfterBatch: (sequenceStateLength: number) => unknown;
+  _sequenceId: number;
+  _nextTokenIndex: number;
+  _contextTokens: Token[];
+  _context: {
+    _ctx: {
+      sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number>;
+      removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean;
+    };
+  };
 }
 
 interface ModelInternals {
@@ -57,6 +65,10 @@ export function supported(sequence: LlamaContextSequence, model: LlamaModel): bo
     typeof internals._decodeTokens === 'function' &&
     typeof internals._resolveSamplerConfig === 'function' &&
     typeof internals._context?._ctx?.sampleToken === 'function' &&
+    typeof internals._context._ctx.removeTokenCellsFromSequence === 'function' &&
+    typeof internals._sequenceId === 'number' &&
+    typeof internals._nextTokenIndex === 'number' &&
+    Array.isArray(internals._contextTokens) &&
     internals._contextShift !== undefined &&
     typeof modelInternals._llama?._bindings?.AddonSampler === 'function'
   );
@@ -75,39 +87,63 @@ export class DraftVerifier {
   }
 
   /**
-   * Evaluates `lead` then `draft` in the sequence and returns the token sampled after the last
-   * lead token and after each draft token (draft.length + 1 tokens), position i sampled with
-   * `optionsAt(i)`. The caller keeps the sampled tokens up to the first that differs from the
-   * draft, and erases the draft tokens after it from the sequence.
+   * Evaluates `lead` then `draft` in the sequence and samples the model's token after the last
+   * lead token and after each draft token, position i with `optionsAt(i)`, until one differs from
+   * the draft (or after the last draft token): those are returned, so the last one returned is the
+   * model's own next token and the ones before it confirmed the draft. The refuted draft tokens
+   * are removed from the sequence (it then holds the lead and the confirmed draft), all but
+   * `unremoved` of them: where llama.cpp refused the removal, the caller erases those.
+   *
+   * The refuted tokens are removed while node-llama-cpp's batch loop waits for this sequence
+   * after the batch (its `afterBatchAction`): no decode is running then, and removing them later
+   * would need the context lock, which the loop holds while other slots keep it busy.
    */
-  async verify(lead: readonly Token[], draft: readonly Token[], optionsAt: (position: number) => SamplerOptions): Promise<Token[]> {
+  async verify(lead: readonly Token[], draft: readonly Token[], optionsAt: (position: number) => SamplerOptions): Promise<{ sampled: Token[]; unremoved: number }> {
     const internals = this.sequence as unknown as SequenceInternals;
     const tokens = [...lead, ...draft];
     const first = lead.length - 1;
+    const start = internals._nextTokenIndex;
     const logits: boolean[] = [];
     for (let i = first; i < tokens.length; i++) logits[i] = true;
-    const contextShift = { size: internals._contextShift.size, strategy: internals._contextShift.strategy };
-    // node-llama-cpp calls the mapper for one position after the previous one's promise settled.
-    const results = await internals._decodeTokens(
+    const sampled: Token[] = [];
+    let decided = false;
+    let removed = 0;
+    const native = internals._context._ctx;
+    // BatchGathering wraps this on the instance (it waits for the other slots after a batch): read it now.
+    const afterBatch = internals._takeIntervalCheckpointIfNeededAfterBatch;
+    await internals._decodeTokens(
       tokens,
       logits,
       EVALUATION_PRIORITY,
       internals._tokenMeter,
-      contextShift,
-      (batchLogitIndex, tokenIndex) => {
-        this.sampler.applyConfig(internals._resolveSamplerConfig(optionsAt(tokenIndex - first)));
-        return internals._context._ctx.sampleToken(batchLogitIndex, this.sampler);
+      { size: internals._contextShift.size, strategy: internals._contextShift.strategy },
+      // node-llama-cpp calls this for one position after the previous one's promise settled.
+      async (batchLogitIndex, tokenIndex) => {
+        const position = tokenIndex - first;
+        if (decided) return null;
+        this.sampler.applyConfig(internals._resolveSamplerConfig(optionsAt(position)));
+        const token = (await native.sampleToken(batchLogitIndex, this.sampler)) as Token;
+        if (typeof token !== 'number' || token < 0) throw new Error(`sampling failed at draft position ${position}`);
+        sampled.push(token);
+        if (position >= draft.length || token !== draft[position]) decided = true;
+        return token;
       },
-      // BatchGathering wraps this on the instance (it waits for the other slots after a batch): read it now.
-      internals._takeIntervalCheckpointIfNeededAfterBatch,
+      (length) => {
+        const refuted = draft.length - (sampled.length - 1);
+        if (decided && refuted > 0 && removed === 0) {
+          const from = start + lead.length + sampled.length - 1;
+          if (native.removeTokenCellsFromSequence(internals._sequenceId, from, from + refuted)) removed = refuted;
+        }
+        return afterBatch(length);
+      },
     );
-    const sampled: Token[] = [];
-    for (let i = first; i < tokens.length; i++) {
-      const token = results[i];
-      if (typeof token !== 'number' || token < 0) throw new Error(`sampling failed at draft position ${i - first}`);
-      sampled.push(token as Token);
+    if (!decided) throw new Error('the draft was not verified to its end');
+    if (removed > 0) {
+      // node-llama-cpp counted every token in after the decode; the removed ones are not held.
+      internals._nextTokenIndex -= removed;
+      internals._contextTokens.length -= removed;
     }
-    return sampled;
+    return { sampled, unremoved: draft.length - (sampled.length - 1) - removed };
   }
 
   close(): void {
