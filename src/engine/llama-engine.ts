@@ -70,6 +70,16 @@ export class LlamaEngine implements Engine {
       : undefined;
     await persistence?.restore();
     const speculating = speculatingCaches(model, loaded, options.speculation, options.logger);
+    const speculation = options.speculation;
+    if (speculation && speculation.type !== 'none' && speculating.size > 0) {
+      info.speculation = {
+        type: speculation.type,
+        draftMax: speculation.max,
+        draftMin: speculation.min,
+        ...(speculation.draftModel !== undefined ? { draftModel: speculation.draftModel } : {}),
+        caches: [...speculating.keys()],
+      };
+    }
     return new LlamaEngine(info, llama, model, caches, options.logger, persistence, NativeGarbage.forVocabulary(vocabularySize(model)), speculating, draftModel);
   }
 

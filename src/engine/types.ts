@@ -66,6 +66,8 @@ export interface ModelInfo {
   architecture?: string;
   /** The model's memory and how the engine keeps its prompt cache (GET /props, the startup log). */
   memory?: ModelMemory;
+  /** Speculative decoding, when on: how, and the caches whose slots use it (the others' memory cannot drop refuted drafts). */
+  speculation?: { type: 'ngram' | 'draft'; draftMax: number; draftMin: number; draftModel?: string; caches: string[] };
 }
 
 export interface ModelMemory {

@@ -2,6 +2,7 @@
 // (API key, DNS-rebinding guard, CORS), health, status endpoints and the API route plugins.
 // The composition root's half that speaks HTTP (start.ts builds what it serves).
 
+import { basename } from 'node:path';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,7 @@ import type { ChatService, ChatServiceInfo } from '../chat/service.js';
 import type { ChatRequest, GenerationEvent } from '../chat/types.js';
 import { installDebugTraces } from '../debug/http.js';
 import type { DebugTraces } from '../debug/trace.js';
-import type { Engine, ModelMemory } from '../engine/types.js';
+import type { Engine, ModelInfo, ModelMemory } from '../engine/types.js';
 import { ApiError } from '../errors.js';
 import { modelsRoutes } from '../api/models.js';
 import { errorHandlerFor } from '../http/fastify-errors.js';
@@ -137,6 +138,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       caches,
       ...(engine?.architecture !== undefined ? { architecture: engine.architecture } : {}),
       ...(engine?.memory ? { memory: memoryProps(engine.memory) } : {}),
+      ...(engine?.speculation ? { speculative: speculationProps(engine.speculation) } : {}),
       ...(options.state.info.chatFormat ? { chat_format: chatFormatProps(options.state.info.chatFormat) } : {}),
     };
   });
@@ -164,6 +166,17 @@ export function memoryProps(memory: ModelMemory): Record<string, string | number
     cache_strategy: memory.cacheStrategy,
     ...(memory.maxCheckpoints !== undefined ? { max_checkpoints: memory.maxCheckpoints } : {}),
     ...(memory.checkpointMemoryBytes !== undefined ? { checkpoint_memory_bytes: memory.checkpointMemoryBytes } : {}),
+  };
+}
+
+/** Speculative decoding as /props shows it (llama-server's spellings where it has them). */
+function speculationProps(speculation: NonNullable<ModelInfo['speculation']>): Record<string, unknown> {
+  return {
+    type: speculation.type,
+    draft_max: speculation.draftMax,
+    draft_min: speculation.draftMin,
+    ...(speculation.draftModel !== undefined ? { draft_model: basename(speculation.draftModel) } : {}),
+    caches: speculation.caches,
   };
 }
 

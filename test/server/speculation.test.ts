@@ -77,6 +77,11 @@ describe('speculative decoding through the server', () => {
     expect(message.stop_reason).toBe('tool_use');
   });
 
+  it('says in /props how it decodes', async () => {
+    const props = (await (await fetch(`${server.url}/props`)).json()) as { speculative?: unknown };
+    expect(props.speculative).toEqual({ type: 'ngram', draft_max: 32, draft_min: 0, caches: ['default'] });
+  });
+
   it('reports drafted and accepted tokens in /metrics and in the debug trace', async () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const value = (name: string) => Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1]);
