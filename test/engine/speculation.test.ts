@@ -110,6 +110,29 @@ describe('speculative decoding (prompt lookup)', () => {
     expect(drafted.text).toBe(expected.text);
   });
 
+  it('agrees with a stop string met inside a confirmed draft', async () => {
+    const stop = [EDITED[6]!.slice(3, 9)];
+    const expected = await run(plain, { stop });
+    expect(expected.stop).toBe('stop_sequence');
+    const drafted = await run(speculative, { stop });
+    expect(drafted).toMatchObject({ text: expected.text, stop: 'stop_sequence' });
+    expect(drafted.usage.speculative!.accepted).toBeGreaterThan(0);
+  });
+
+  it('agrees when a thinking budget closes thinking for the model', async () => {
+    const thinking = { open: '<think>', close: '</think>', startOpen: true, budget: 40, closeWith: '\n</think>\n\n' };
+    const expected = await run(plain, { thinking, maxTokens: 120 });
+    expect(expected.text).toContain('</think>');
+    const drafted = await run(speculative, { thinking, maxTokens: 120 });
+    expect(drafted.text).toBe(expected.text);
+    expect(drafted.usage.completionTokens).toBe(expected.usage.completionTokens);
+  });
+
+  it('samples with a temperature and a seed (the scripted model is sure of every token)', async () => {
+    const sampling = { temperature: 0.8, seed: 42 };
+    expect((await run(speculative, { sampling })).text).toBe((await run(plain, { sampling })).text);
+  });
+
   it('agrees with four slots decoding together', async () => {
     const expected = await run(plain);
     const results = await Promise.all([0, 1, 2, 3].map((i) => run(speculative, { id: `s${i}` })));
