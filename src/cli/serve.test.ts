@@ -97,7 +97,7 @@ describe('serve --config', () => {
     expect(speculationOf(parseServe(['-m', 'x.gguf']).config.model)).toBeUndefined();
     const ngram = parseServe(['-m', 'x.gguf', '--spec-type', 'ngram-mod', '--spec-draft-n-max', '24']).config.model;
     expect(speculationOf(ngram)).toEqual({ type: 'ngram', max: 24, min: 0 });
-    expect(speculationOf(parseServe(['-m', 'x.gguf', '--spec-type', 'ngram']).config.model)).toEqual({ type: 'ngram', max: 32, min: 0 });
+    expect(speculationOf(parseServe(['-m', 'x.gguf', '--spec-type', 'ngram']).config.model)).toEqual({ type: 'ngram', max: 64, min: 0 });
     // A draft model alone turns draft speculation on, as llama-server's -md does.
     const draft = parseServe(['-m', 'x.gguf', '-md', 'd.gguf', '--draft-min', '2']).config.model;
     expect(speculationOf(draft)).toEqual({ type: 'draft', max: 8, min: 2, draftModel: 'd.gguf' });

@@ -96,7 +96,7 @@ export interface Config {
 }
 
 /** Most tokens drafted per step when not given, by speculation type (docs/benchmarks.md, "Speculative decoding"). */
-export const DEFAULT_DRAFT_MAX: Readonly<Record<Exclude<SpeculationType, 'none'>, number>> = { ngram: 32, draft: 8 };
+export const DEFAULT_DRAFT_MAX: Readonly<Record<Exclude<SpeculationType, 'none'>, number>> = { ngram: 64, draft: 8 };
 
 /** Speculative decoding as the engine takes it; undefined for none. */
 export function speculationOf(model: ModelConfig): SpeculationOptions | undefined {

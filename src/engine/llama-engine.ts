@@ -139,7 +139,7 @@ export class LlamaEngine implements Engine {
     const options = this.speculating.get(cache.name);
     if (!options) return undefined;
     const drafter = options.type === 'draft' && slot.draftSequence ? new DraftModelDrafter(slot.draftSequence, this.garbage) : new LookupDrafter();
-    return { drafter, length: new AdaptiveDraftLength(options), minDraft: options.min };
+    return { drafter, length: new AdaptiveDraftLength({ ...options, keepAfterRefutation: options.type === 'ngram' }), minDraft: options.min };
   }
 
   async jsonSchemaGrammar(schema: Record<string, unknown>): Promise<string> {

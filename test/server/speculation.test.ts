@@ -79,7 +79,7 @@ describe('speculative decoding through the server', () => {
 
   it('says in /props how it decodes', async () => {
     const props = (await (await fetch(`${server.url}/props`)).json()) as { speculative?: unknown };
-    expect(props.speculative).toEqual({ type: 'ngram', draft_max: 32, draft_min: 0, caches: ['default'] });
+    expect(props.speculative).toEqual({ type: 'ngram', draft_max: 64, draft_min: 0, caches: ['default'] });
   });
 
   it('reports drafted and accepted tokens in /metrics and in the debug trace', async () => {

@@ -20,6 +20,13 @@ describe('AdaptiveDraftLength', () => {
     expect(length.next()).toBe(2);
   });
 
+  it('keeps its length after a refutation when told to (prompt lookup)', () => {
+    const length = new AdaptiveDraftLength({ max: 64, min: 0, keepAfterRefutation: true });
+    length.record(8, 8);
+    length.record(16, 3);
+    expect(length.next()).toBe(16);
+  });
+
   it('keeps within the limits and ignores steps without a draft', () => {
     const small = new AdaptiveDraftLength({ max: 4, min: 3 });
     expect(small.next()).toBe(4);

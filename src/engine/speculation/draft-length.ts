@@ -1,9 +1,11 @@
 // How many tokens to draft next, from how the last drafts fared. Verifying a draft costs a
-// batch decode whose price grows with its length (on a CPU ~1/10 of a single-token decode per
-// extra token, more on a wide model), and a refuted draft buys nothing: so drafts grow while
-// the model keeps agreeing (doubling, up to `max`) and fall back to what was accepted (+ 2 to
-// probe further) when it stops agreeing. Where the drafter's own confidence is low (a short
-// prompt-lookup match), the caller caps the length further.
+// batch decode whose price grows with its length (measured on 2 CPU cores, 0.5B model at ~1000
+// tokens of context: one token 25-40 ms, each further token ~10 ms), and a refuted draft buys
+// nothing: so drafts grow while the model keeps agreeing (doubling, up to `max`). A draft
+// model's refutation says its guesses got worse: the length falls back to what was accepted
+// (+ 2 to probe further). A prompt lookup's refutation mostly says the copied text changed
+// there (an edited line), not that the next match is worse: with `keepAfterRefutation` the
+// length stays, and the lookup's own match length caps it instead (drafter.ts).
 
 export interface DraftLimits {
   /** Most tokens drafted at once (llama-server's --spec-draft-n-max). */
@@ -12,12 +14,17 @@ export interface DraftLimits {
   min: number;
 }
 
+export interface DraftLengthPolicy extends DraftLimits {
+  /** Keep the length after a refutation instead of falling back to what was accepted. */
+  keepAfterRefutation?: boolean;
+}
+
 const FIRST = 8;
 
 export class AdaptiveDraftLength {
   private current: number;
 
-  constructor(private readonly limits: DraftLimits) {
+  constructor(private readonly limits: DraftLengthPolicy) {
     this.current = Math.min(limits.max, Math.max(FIRST, limits.min));
   }
 
@@ -29,6 +36,7 @@ export class AdaptiveDraftLength {
   /** A draft of `drafted` tokens had its first `accepted` confirmed by the model. */
   record(drafted: number, accepted: number): void {
     if (drafted === 0) return;
-    this.current = accepted === drafted ? Math.min(this.limits.max, Math.max(this.current, drafted) * 2) : Math.min(this.limits.max, Math.max(this.limits.min, 2, accepted + 2));
+    if (accepted === drafted) this.current = Math.min(this.limits.max, Math.max(this.current, drafted) * 2);
+    else if (!this.limits.keepAfterRefutation) this.current = Math.min(this.limits.max, Math.max(this.limits.min, 2, accepted + 2));
   }
 }
