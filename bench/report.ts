@@ -117,7 +117,7 @@ export function medianOf(result: ServerResult | undefined, key: Key): number {
 
 const fmt = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
-interface Table {
+export interface Table {
   header: string[];
   body: string[][];
 }
@@ -205,12 +205,12 @@ function memoryTable(report: BenchReport): Table {
   };
 }
 
-function markdownTable({ header, body }: Table, align: Array<'l' | 'r'>): string {
+export function markdownTable({ header, body }: Table, align: Array<'l' | 'r'>): string {
   const sep = header.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
   return [header, sep, ...body].map((cells) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`).join('\n');
 }
 
-function textTable({ header, body }: Table): string {
+export function textTable({ header, body }: Table): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -297,11 +297,19 @@ export const RESULTS_END = '<!-- bench:results:end -->';
 
 /** Replaces the marked results block of docs/benchmarks.md (creating the file or block when missing). */
 export function writeResultsBlock(docPath: string, block: string): void {
-  const wrapped = `${RESULTS_START}\n\n${block}\n\n${RESULTS_END}`;
+  writeMarkedBlock(docPath, block, RESULTS_START, RESULTS_END, 28);
+}
+
+/**
+ * Replaces the text between `startMarker` (recognised by its first `startPrefix` characters) and
+ * `endMarker` in `docPath`; appends the block at the end when the markers are missing.
+ */
+export function writeMarkedBlock(docPath: string, block: string, startMarker: string, endMarker: string, startPrefix = startMarker.length): void {
+  const wrapped = `${startMarker}\n\n${block}\n\n${endMarker}`;
   let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n\n## Results\n\n';
-  const start = doc.indexOf(RESULTS_START.slice(0, 28));
-  const end = doc.indexOf(RESULTS_END);
-  if (start >= 0 && end > start) doc = doc.slice(0, start) + wrapped + doc.slice(end + RESULTS_END.length);
+  const start = doc.indexOf(startMarker.slice(0, startPrefix));
+  const end = doc.indexOf(endMarker);
+  if (start >= 0 && end > start) doc = doc.slice(0, start) + wrapped + doc.slice(end + endMarker.length);
   else doc = `${doc.trimEnd()}\n\n${wrapped}\n`;
   writeFileSync(docPath, doc);
 }

@@ -3,6 +3,8 @@
 //
 //   npm run bench -- [--reps N] [--threads N] [--skip-ours] [--skip-llama-server]
 //                    [--skip-llama-bench] [--no-docs] [--flash-attn auto|on|off]
+//   npm run bench -- --spec [--reps N] [--threads N] [--no-docs] [--spec-variants ls-none,ours-ngram,...]
+//                    speculative decoding only (bench/spec.ts; --reps defaults to 2 there)
 //
 // Caches (outside the repo): $LLAMA_BRIDGE_CACHE or ~/.cache/llama-bridge
 //   llama.cpp-<commit>/   the llama.cpp build (made on first run, ~15 min on 2 cores)
@@ -21,18 +23,21 @@ import { measureRep, PHASES, warmUp } from './measure.js';
 import { groupMemory, kvCacheBytes } from './memory.js';
 import { benchModel } from './model.js';
 import { buildPromptSet, PromptBuilder, type PromptSet } from './prompts.js';
+import { runSpecBench } from './spec.js';
 import { beyondModelAndKv, consoleReport, markdownReport, medianOf, writeResultsBlock, type BenchConfig, type BenchReport, type ServerResult } from './report.js';
 import { llamaServerSlotContext, repoRoot, startLlamaServer, startOurs, type RunningServer, type ServerConfig } from './servers.js';
 
 const { values: args } = parseArgs({
   options: {
-    reps: { type: 'string', default: '3' },
+    reps: { type: 'string' },
     threads: { type: 'string', default: '2' },
     'skip-ours': { type: 'boolean', default: false },
     'skip-llama-server': { type: 'boolean', default: false },
     'skip-llama-bench': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
     'flash-attn': { type: 'string', default: 'auto' },
+    spec: { type: 'boolean', default: false },
+    'spec-variants': { type: 'string' },
   },
 });
 
@@ -48,7 +53,7 @@ const config: BenchConfig = {
   batch: DEFAULTS.batchSize,
   // The same for all three tools; default 'auto', what each of them does when not told.
   flashAttention: parseFlashAttention(args['flash-attn']),
-  reps: Number(args.reps),
+  reps: Number(args.reps ?? 3),
   // Up to this many extra repetitions replace ones during which other processes kept
   // more than `disturbedCores` cores busy (other people's builds and tests on a shared machine).
   extraReps: 2,
@@ -67,7 +72,23 @@ interface Contender {
   result: ServerResult;
 }
 
+/** `--spec`: only the speculative-decoding section (bench/spec.ts). */
+async function specMain(): Promise<void> {
+  log(`load average ${loadAverage()} (${machineInfo().nproc} cores)`);
+  const tools = await ensureLlamaCpp(log);
+  const report = await runSpecBench({
+    tools,
+    reps: Number(args.reps ?? 2),
+    threads: Number(args.threads),
+    writeDocs: !args['no-docs'],
+    ...(args['spec-variants'] ? { only: args['spec-variants'].split(',') } : {}),
+    log,
+  });
+  if (report.variants.some((v) => v.error || [...v.edit, ...v.prose].some((r) => !r.correct) || v.streams.some((x) => x.correct < report.settings.streams))) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
+  if (args.spec) return specMain();
   const started = performance.now();
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const loadBefore = loadAverage();

@@ -23,6 +23,10 @@ export interface ServerConfig {
   flashAttention: 'auto' | 'on' | 'off';
   /** Chat template file passed on the command line (only when the model carries none). */
   chatTemplateFile?: string;
+  /** More flags, appended to the command line (e.g. speculative decoding settings). */
+  extraArgs?: string[];
+  /** Name of the log file in the log folder (default: the server's name), so several variants keep their logs. */
+  logName?: string;
 }
 
 export interface RunningServer {
@@ -80,9 +84,12 @@ export async function freePort(): Promise<number> {
 
 /** The command as a reader would type it: repo-relative model path, $PORT for the random port. */
 function displayCommand(argv: string[], port: number, model: string): string {
-  const shown = relative(repoRoot, model);
+  const shown = (path: string): string => {
+    const inRepo = relative(repoRoot, path);
+    return inRepo.startsWith('..') ? path : inRepo;
+  };
   return argv
-    .map((arg) => (arg === model && !shown.startsWith('..') ? shown : arg))
+    .map((arg) => (arg === model || (arg.startsWith(repoRoot) && arg.endsWith('.gguf')) ? shown(arg) : arg))
     .map((arg) => (arg === String(port) ? '$PORT' : quote(arg)))
     .join(' ');
 }
@@ -95,11 +102,11 @@ async function startProcess(
   name: string,
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; logDir: string; port: number; timeoutMs: number; displayCommand: string },
+  options: { env?: NodeJS.ProcessEnv; logDir: string; logName?: string; port: number; timeoutMs: number; displayCommand: string },
 ): Promise<RunningServer> {
   installExitHooks();
   mkdirSync(options.logDir, { recursive: true });
-  const logFile = join(options.logDir, `${name}.log`);
+  const logFile = join(options.logDir, `${options.logName ?? name}.log`);
   const log = createWriteStream(logFile);
   const spawnedAt = performance.now();
   const child = spawn(command, args, {
@@ -160,8 +167,8 @@ function tail(file: string, lines = 25): string {
  * which runs `dist/` with one libuv worker. Compiles `dist/` first (a few seconds), so the bench
  * measures the code in the working tree, and no `tsx` loader sits in the process's memory.
  */
-export async function startOurs(config: ServerConfig, logDir: string, timeoutMs = 300_000): Promise<RunningServer> {
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot, stdio: 'inherit' });
+export async function startOurs(config: ServerConfig, logDir: string, timeoutMs = 300_000, build = true): Promise<RunningServer> {
+  if (build) buildOurs();
   const port = await freePort();
   const args = [
     'serve',
@@ -181,9 +188,26 @@ export async function startOurs(config: ServerConfig, logDir: string, timeoutMs 
     '--log-level',
     'warn',
     ...(config.chatTemplateFile ? ['--chat-template-file', config.chatTemplateFile] : []),
+    ...(config.extraArgs ?? []),
   ];
   const display = displayCommand(['npx', 'llama-bridge', ...args], port, config.model);
-  return startProcess('llama-bridge', process.execPath, [join(repoRoot, 'bin', 'llama-bridge.cjs'), ...args], { logDir, port, timeoutMs, displayCommand: display });
+  return startProcess('llama-bridge', process.execPath, [join(repoRoot, 'bin', 'llama-bridge.cjs'), ...args], {
+    logDir,
+    logName: config.logName,
+    port,
+    timeoutMs,
+    displayCommand: display,
+  });
+}
+
+/** Compiles `dist/` (what `bin/llama-bridge.cjs` runs) from the working tree. */
+export function buildOurs(): void {
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** `llama-bridge serve --help` of the built bin (after buildOurs), to see which flags this build has. */
+export function oursServeHelp(): string {
+  return execFileSync(process.execPath, [join(repoRoot, 'bin', 'llama-bridge.cjs'), 'serve', '--help'], { cwd: repoRoot, encoding: 'utf8' });
 }
 
 /**
@@ -217,9 +241,10 @@ export async function startLlamaServer(tools: LlamaCppTools, config: ServerConfi
     config.flashAttention,
     '--no-webui',
     ...(config.chatTemplateFile ? ['--chat-template-file', config.chatTemplateFile] : []),
+    ...(config.extraArgs ?? []),
   ];
   const display = displayCommand(['llama-server', ...args], port, config.model);
-  return startProcess('llama-server', tools.server, args, { env: tools.env, logDir, port, timeoutMs, displayCommand: display });
+  return startProcess('llama-server', tools.server, args, { env: tools.env, logDir, logName: config.logName, port, timeoutMs, displayCommand: display });
 }
 
 /** Per-slot context llama-server actually configured, read from its log (`n_ctx_slot = N`). */
