@@ -340,16 +340,10 @@ export class Generation {
 
   /** Sampling options for drafted position `position`: this generation's, with the grammar state and penalty window of that position. */
   private samplerOptionsAt(position: number, draft: readonly Token[], states: readonly LlamaGrammarEvaluationState[]): SamplerOptions {
-    const { sampling } = this;
-    const penalty = sampling.penalty;
+    const penalty = this.sampling.penalty;
     return {
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+      ...this.samplingBase(),
       ...(states[position] ? { grammarEvaluationState: states[position] } : {}),
-      ...(this.tokenBias ? { tokenBias: this.tokenBias } : {}),
       ...(penalty
         ? {
             repeatPenalty: {
@@ -361,6 +355,19 @@ export class Generation {
             },
           }
         : {}),
+    };
+  }
+
+  /** The request's sampling settings both decoding paths share (grammar and penalties are theirs). */
+  private samplingBase(): Pick<SamplerOptions, 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'tokenBias'> {
+    const { sampling } = this;
+    return {
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      minP: sampling.minP,
+      ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+      ...(this.tokenBias ? { tokenBias: this.tokenBias } : {}),
     };
   }
 
@@ -440,23 +447,18 @@ export class Generation {
   }
 
   private evaluateOptions(): SequenceEvaluateOptions {
-    const { sampling } = this;
+    const penalty = this.sampling.penalty;
     return {
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+      ...this.samplingBase(),
       ...(this.grammarState ? { grammarEvaluationState: this.grammarState } : {}),
-      ...(this.tokenBias ? { tokenBias: this.tokenBias } : {}),
-      ...(sampling.penalty
+      ...(penalty
         ? {
             repeatPenalty: {
-              punishTokens: () => lastTokens(this.prompt, this.output.tokens, sampling.penalty!.lastN),
-              maxPunishTokens: sampling.penalty.lastN,
-              penalty: sampling.penalty.repeat,
-              presencePenalty: sampling.penalty.presence,
-              frequencyPenalty: sampling.penalty.frequency,
+              punishTokens: () => lastTokens(this.prompt, this.output.tokens, penalty.lastN),
+              maxPunishTokens: penalty.lastN,
+              penalty: penalty.repeat,
+              presencePenalty: penalty.presence,
+              frequencyPenalty: penalty.frequency,
             },
           }
         : {}),
