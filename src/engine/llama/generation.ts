@@ -347,7 +347,8 @@ export class Generation {
       ...(penalty
         ? {
             repeatPenalty: {
-              punishTokens: lastTokens(this.prompt, [...this.output.tokens, ...draft.slice(0, position)], penalty.lastN),
+              // Only the window's worth of output is copied: this runs for every drafted position.
+              punishTokens: lastTokens(this.prompt, [...this.output.tokens.slice(-penalty.lastN), ...draft.slice(0, position)], penalty.lastN),
               maxPunishTokens: penalty.lastN,
               penalty: penalty.repeat,
               presencePenalty: penalty.presence,
