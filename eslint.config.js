@@ -24,6 +24,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The status page runs in the browser (served from web/ as is, no build step).
+    files: ['web/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // The server's code, type-aware: a promise nobody awaits or catches can crash the process
     // (an unhandled rejection) or lose an error; these two rules find them.
     files: ['src/**/*.ts'],

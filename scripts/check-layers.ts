@@ -26,6 +26,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['http'], // what both APIs share about HTTP: SSE, validation messages, security, metrics
   ['api/anthropic', 'api/openai'], // the two wire formats, each on its own
   ['api'], // routes shared by both wire formats (GET /v1/models)
+  ['ui'], // the status page: what it shows (activity) and its routes
   ['config'], // flags and TOML → one validated Config
   ['server'], // the composition root: Config → running server
   ['cli'], // the llama-bridge command

@@ -569,7 +569,7 @@ describe('ChatPipeline routing', () => {
     const { engine, pipeline } = setup({ mock: { caches: CACHES } });
     const events = await collect(pipeline, request({ model: 'claude-haiku-4' }));
     expect(engine.requests[0]).not.toHaveProperty('cache');
-    expect(events[0]).toEqual({ type: 'accepted', promptTokens: expect.any(Number) as unknown, cachedTokens: 0, cache: 'main', route: 'main/slot 0' });
+    expect(events[0]).toEqual({ type: 'accepted', promptTokens: expect.any(Number) as unknown, cachedTokens: 0, cache: 'main', route: 'main/slot 0', slot: 0 });
   });
 });
 

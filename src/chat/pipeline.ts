@@ -168,6 +168,8 @@ export class ChatPipeline implements ChatService {
       sampling: request.sampling,
       signal: combined,
       reusePoints: this.reusePoints(request, prompt),
+      // The debug trace marks the reused part of the prompt; measuring it costs a detokenize.
+      ...(request.trace ? { measureReusedText: true } : {}),
       ...(request.cacheScope !== undefined ? { cacheScope: request.cacheScope } : {}),
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
@@ -176,7 +178,7 @@ export class ChatPipeline implements ChatService {
     });
     const checker = request.tools?.length ? new ToolArgumentChecker(request.tools) : undefined;
     try {
-      yield* this.events(completion, parser, checker, request);
+      yield* this.events(completion, parser, checker, request, route?.rule);
     } finally {
       linked?.dispose();
     }
@@ -188,13 +190,23 @@ export class ChatPipeline implements ChatService {
     parser: OutputParser,
     checker: ToolArgumentChecker | undefined,
     request: ChatRequest,
+    rule: string | undefined,
   ): AsyncGenerator<GenerationEvent> {
     for await (const event of completion) {
       switch (event.type) {
         case 'accepted':
           this.logger.debug({ requestId: request.id, ...event }, 'request accepted');
           request.trace?.promptDetails({ promptTokens: event.promptTokens, reusedTokens: event.cachedTokens, route: `slot ${event.slot}` });
-          yield { type: 'accepted', promptTokens: event.promptTokens, cachedTokens: event.cachedTokens, cache: event.cache, route: `${event.cache}/slot ${event.slot}` };
+          if (event.reusedChars !== undefined) request.trace?.promptDetails({ reusedChars: event.reusedChars });
+          yield {
+            type: 'accepted',
+            promptTokens: event.promptTokens,
+            cachedTokens: event.cachedTokens,
+            cache: event.cache,
+            route: `${event.cache}/slot ${event.slot}`,
+            slot: event.slot,
+            ...(rule !== undefined ? { rule } : {}),
+          };
           break;
         case 'text':
           request.trace?.rawOutput(event.text);

@@ -115,7 +115,16 @@ export type StopReason = CompletionStop | 'tool_calls';
 
 export type GenerationEvent =
   /** Sent after tokenizing and slot choice, before prompt processing: lets clients start their stream early. */
-  | { type: 'accepted'; promptTokens: number; cachedTokens: number; cache: string; route: string }
+  | {
+      type: 'accepted';
+      promptTokens: number;
+      cachedTokens: number;
+      cache: string;
+      route: string;
+      /** The slot within `cache`, and the routing rule that chose the cache (routed servers only). */
+      slot?: number;
+      rule?: string;
+    }
   | { type: 'text'; text: string }
   | { type: 'reasoning'; text: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }

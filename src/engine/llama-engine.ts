@@ -112,7 +112,8 @@ export class LlamaEngine implements Engine {
     // last token: evaluating it gives the logits the generation starts from.
     const { slot, reusable: reused } = await cache.pool.acquire(prompt, request.signal, request.cacheScope);
     try {
-      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id };
+      const reusedChars = request.measureReusedText ? this.reusedChars(request.prompt, prompt, reused) : undefined;
+      yield { type: 'accepted', promptTokens: prompt.length, cachedTokens: reused, cache: cache.name, slot: slot.id, ...(reusedChars !== undefined ? { reusedChars } : {}) };
       const checkpointAt = cache.rollback.kind === 'any' ? [] : this.tokenCounts(request.prompt, prompt, request.reusePoints ?? []);
       slot.resumeAt = checkpointAt.length > 0 ? Math.max(...checkpointAt) : undefined;
       const speculation = this.speculationFor(cache, slot);
@@ -155,6 +156,19 @@ export class LlamaEngine implements Engine {
     await this.draftModel?.dispose();
     await this.model.dispose();
     await this.llama.dispose();
+  }
+
+  /**
+   * Characters of `text` its first `count` tokens spell: the text less what the other tokens
+   * detokenize to. From the tail, because the tail is usually short and carries no BOS token nor
+   * the leading space some tokenizers add; a tail that does not end the text (a tokenizer that
+   * does not round-trip) gives no answer rather than a wrong mark.
+   */
+  private reusedChars(text: string, tokens: readonly Token[], count: number): number | undefined {
+    if (count === 0) return 0;
+    if (count >= tokens.length) return text.length;
+    const rest = this.model.detokenize(tokens.slice(count), true);
+    return text.endsWith(rest) ? text.length - rest.length : undefined;
   }
 
   /**

@@ -66,6 +66,9 @@ export interface ModelInfo {
   architecture?: string;
   /** The model's memory and how the engine keeps its prompt cache (GET /props, the startup log). */
   memory?: ModelMemory;
+  /** CPU threads each context decodes with, and the GPU backend ('none' on CPU only). */
+  threads?: number;
+  gpu?: string;
   /** Speculative decoding, when on: how, and the caches whose slots use it (the others' memory cannot drop refuted drafts). */
   speculation?: { type: 'ngram' | 'draft'; draftMax: number; draftMin: number; draftModel?: string; caches: string[] };
 }
@@ -124,6 +127,8 @@ export interface CompletionRequest {
   reusePoints?: number[];
   /** Only a slot last used by the same scope may keep its cached prompt for this request (`--cache-isolation`). */
   cacheScope?: string;
+  /** Report in `accepted` how many characters of `prompt` the reused tokens cover (`reusedChars`). */
+  measureReusedText?: boolean;
 }
 
 export type OutputConstraint =
@@ -150,7 +155,15 @@ export interface CompletionUsage {
 
 export type CompletionEvent =
   /** The prompt was tokenized and given a slot; prompt processing starts now. */
-  | { type: 'accepted'; promptTokens: number; cachedTokens: number; cache: string; slot: number }
+  | {
+      type: 'accepted';
+      promptTokens: number;
+      cachedTokens: number;
+      cache: string;
+      slot: number;
+      /** With `measureReusedText`: characters of the prompt text the `cachedTokens` cover. */
+      reusedChars?: number;
+    }
   /** A piece of generated text. Stop strings are already held back and cut out. */
   | { type: 'text'; text: string }
   | { type: 'done'; stop: CompletionStop; stopSequence?: string; usage: CompletionUsage };

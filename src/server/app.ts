@@ -23,6 +23,8 @@ import { Metrics } from '../http/metrics.js';
 import { checkApiKey, isLoopbackHost, hostAllowed } from '../http/security.js';
 import { RedactingLogController } from '../http/request-log.js';
 import { registerSlots } from '../http/slots.js';
+import { Activity, type ApiName } from '../ui/activity.js';
+import { isPagePath, sendPage, statusPageRoutes, wantsPage } from '../ui/page.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -70,6 +72,8 @@ export interface AppOptions {
   rejectImages?: boolean;
   /** `--cache-isolation`: requests reuse cached prompts only within their API key's scope. */
   cacheIsolation?: boolean;
+  /** What the status page shows (recent requests, plots); one is made when not given. */
+  activity?: Activity;
 }
 
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
@@ -115,9 +119,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   metrics.install(app);
   const chat = metrics.meter(options.state);
+  const activity = options.activity ?? new Activity({ engine: () => options.state.engine });
+  activity.start();
+  app.addHook('onClose', async () => activity.stop());
+  installRefusedRequests(app, activity);
 
   app.head('/', async (_request, reply) => reply.code(200).send());
-  app.get('/', async () => ({ name: 'llama-bridge', status: options.state.status }));
+  // A browser gets the status page; API clients and Claude Code's probes get what they always did.
+  app.get('/', async (request, reply) => (wantsPage(request) ? sendPage(reply) : { name: 'llama-bridge', status: options.state.status }));
+  await app.register(statusPageRoutes({ state: options.state, activity, ...(options.debugTraces ? { traceDir: options.debugTraces.dir } : {}) }));
   app.get('/health', async (_request, reply) => {
     const { status } = options.state;
     if (status !== 'ready') return reply.code(503).send({ status, error: status === 'loading' ? 'model is loading' : 'model failed to load' });
@@ -147,8 +157,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const rejectImages = options.rejectImages === true;
   const cacheIsolation = options.cacheIsolation === true;
-  await app.register(openaiRoutes({ chat, newId: () => randomUUID().replaceAll('-', '').slice(0, 24), rejectImages, cacheIsolation }));
-  await app.register(anthropicRoutes({ chat, rejectImages, cacheIsolation }));
+  await app.register(openaiRoutes({ chat: activity.observe(chat, 'openai'), newId: () => randomUUID().replaceAll('-', '').slice(0, 24), rejectImages, cacheIsolation }));
+  await app.register(anthropicRoutes({ chat: activity.observe(chat, 'anthropic'), rejectImages, cacheIsolation }));
   await app.register(modelsRoutes({ chat }));
 
   app.setNotFoundHandler(async (request) => {
@@ -180,10 +190,38 @@ function speculationProps(speculation: NonNullable<ModelInfo['speculation']>): R
   };
 }
 
-/** Health and the client probes stay reachable without a key, as with llama-server's /health. */
+/**
+ * Health and the client probes stay reachable without a key, as with llama-server's /health;
+ * so do the status page and its static assets (the data they show is behind the key).
+ */
 function isOpenPath(url: string): boolean {
-  const path = url.split('?')[0];
-  return path === '/health' || path === '/';
+  const path = url.split('?')[0]!;
+  return path === '/health' || path === '/' || isPagePath(path);
+}
+
+/** Generation endpoints, whose refusals (a 400 before any generation, a 401) the status page lists. */
+const GENERATION_ROUTES: Record<string, ApiName> = { '/v1/messages': 'anthropic', '/v1/chat/completions': 'openai' };
+
+/** Lists API requests refused before they reached generation, with their error. */
+function installRefusedRequests(app: FastifyInstance, activity: Activity): void {
+  const errors = new WeakMap<object, unknown>();
+  app.addHook('onError', async (request, _reply, error) => {
+    errors.set(request, error);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const api = request.method === 'POST' ? GENERATION_ROUTES[request.url.split('?')[0]!] : undefined;
+    if (!api || reply.statusCode < 400) return;
+    const body = request.body as { model?: unknown } | undefined;
+    activity.refused({
+      id: request.id,
+      api,
+      model: typeof body?.model === 'string' ? body.model : '',
+      startedAt: Date.now() - reply.elapsedTime,
+      status: reply.statusCode,
+      error: errors.get(request) ?? `HTTP ${reply.statusCode}`,
+      ...(request.trace ? { trace: basename(request.trace.folder) } : {}),
+    });
+  });
 }
 
 function isLoggerInstance(logger: AppOptions['logger']): logger is NonNullable<FastifyServerOptions['loggerInstance']> {

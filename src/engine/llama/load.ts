@@ -145,8 +145,14 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
       'context ready',
     );
   }
-  const info = { ...describeModel(model, options.modelPath, options.caches, caches), memory: describeMemory(model, caches[0]!.rollback, options.checkpoints) };
-  options.logger.info({ architecture: info.architecture, ...info.memory }, memorySummary(info.architecture, info.memory));
+  const memory = describeMemory(model, caches[0]!.rollback, options.checkpoints);
+  const info: ModelInfo = {
+    ...describeModel(model, options.modelPath, options.caches, caches),
+    memory,
+    threads: caches[0]!.context.currentThreads,
+    gpu: llama.gpu || 'none',
+  };
+  options.logger.info({ architecture: info.architecture, ...memory }, memorySummary(info.architecture, memory));
   return { llama, model, caches, info, ...(draftModel ? { draftModel } : {}) };
 }
 
