@@ -210,12 +210,11 @@ function SlotsPanel({ slots, queues, requests, onSelect }) {
       </tbody>
     </table>
     <p class="muted" data-testid="queues">
-      Waiting for a slot:
-      ${
+      ${`Waiting for a slot: ${
         Object.entries(queues)
           .map(([cache, depth]) => `${cache} ${depth}`)
           .join(', ') || '—'
-      }
+      }`}
     </p>
   </section>`;
 }
@@ -234,7 +233,7 @@ function Chart({ title, testid, labels, colors, columns, series, yRange }) {
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: yRange ? { range: yRange } : { range: (u, min, max) => [0, Math.max(1, max ?? 1)] } },
-        series: [{}, ...labels.map((label, i) => ({ label, stroke: colors[i], width: 1.5, spanGaps: false, points: { show: false } }))],
+        series: [{}, ...labels.map((label, i) => ({ label, stroke: colors[i], width: 1.5, spanGaps: false, points: { size: 4 } }))],
         axes: [{ size: 30 }, { size: 50 }],
       },
       data,
