@@ -5,6 +5,8 @@
 //                    [--skip-llama-bench] [--no-docs] [--flash-attn auto|on|off]
 //   npm run bench -- --spec [--reps N] [--threads N] [--no-docs] [--spec-variants ls-none,ours-ngram,...]
 //                    speculative decoding only (bench/spec.ts; --reps defaults to 2 there)
+//   npm run bench -- --ui [--reps N] [--no-docs]
+//                    what an open status page costs while decoding, and its weight (bench/ui.ts)
 //
 // Caches (outside the repo): $LLAMA_BRIDGE_CACHE or ~/.cache/llama-bridge
 //   llama.cpp-<commit>/   the llama.cpp build (made on first run, ~15 min on 2 cores)
@@ -24,6 +26,7 @@ import { groupMemory, kvCacheBytes } from './memory.js';
 import { benchModel } from './model.js';
 import { buildPromptSet, PromptBuilder, type PromptSet } from './prompts.js';
 import { runSpecBench } from './spec.js';
+import { runUiBench } from './ui.js';
 import { beyondModelAndKv, consoleReport, markdownReport, medianOf, writeResultsBlock, type BenchConfig, type BenchReport, type ServerResult } from './report.js';
 import { llamaServerSlotContext, repoRoot, startLlamaServer, startOurs, type RunningServer, type ServerConfig } from './servers.js';
 
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     'flash-attn': { type: 'string', default: 'auto' },
     spec: { type: 'boolean', default: false },
     'spec-variants': { type: 'string' },
+    ui: { type: 'boolean', default: false },
   },
 });
 
@@ -89,6 +93,7 @@ async function specMain(): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.spec) return specMain();
+  if (args.ui) return runUiBench({ reps: Number(args.reps ?? 5), threads: Number(args.threads), writeDocs: !args['no-docs'], log });
   const started = performance.now();
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const loadBefore = loadAverage();

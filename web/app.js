@@ -61,7 +61,15 @@ async function failure(response) {
 function useLiveState(keyVersion) {
   const [connection, setConnection] = useState('connecting');
   const [data, setData] = useState(null);
+  // A tab in the background takes no updates (the stream is closed) and catches up when shown.
+  const [visible, setVisible] = useState(document.visibilityState !== 'hidden');
   useEffect(() => {
+    const changed = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
+  }, []);
+  useEffect(() => {
+    if (!visible) return undefined;
     const abort = new AbortController();
     let timer;
     const connect = async () => {
@@ -90,7 +98,7 @@ function useLiveState(keyVersion) {
       abort.abort();
       clearTimeout(timer);
     };
-  }, [keyVersion]);
+  }, [keyVersion, visible]);
   return { connection, data };
 }
 

@@ -142,11 +142,11 @@ describe('the status page in headless Chromium', () => {
     await page.getByTestId('tab-prompt').click();
     await expect.poll(async () => (await page.getByTestId('trace-prompt').textContent()) ?? '').toContain(HOSTILE_PROMPT);
     expect(await page.locator('[data-testid=trace] script, [data-testid=trace] img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
   });
 
   it('chats with the model: reasoning and the tool call are shown as such', async () => {
-    await page.getByTestId('chat-tools').evaluate((element) => ((element.closest('details') as HTMLDetailsElement).open = true));
+    await page.getByText('System prompt and tools').click();
     await page.getByTestId('chat-tools').fill(JSON.stringify([WEATHER_TOOL]));
     await page.getByTestId('chat-temperature').fill('0');
     await page.getByTestId('chat-input').fill('What is the weather in Paris?');
