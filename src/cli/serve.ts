@@ -3,7 +3,8 @@
 
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { FAMILY_IDS } from '../chat/parsers/types.js';
-import { API_KEY_ENV, DEFAULT_DRAFT_MAX, DEFAULTS, LOG_LEVELS, REASONING_FORMATS, type Config } from '../config/config.js';
+import { API_KEY_ENV, DEFAULT_DRAFT_MAX, DEFAULTS, LOG_LEVELS, REASONING_FORMATS, REMOTE_API_KEY_ENV, type Config } from '../config/config.js';
+import { REMOTE_PROTOCOLS } from '../engine/remote/options.js';
 import { SPECULATION_TYPES, speculationType, type SpeculationType } from '../engine/speculation/options.js';
 import { resolveServeConfig, type ServeFlags } from '../config/flags.js';
 import { ContextCreationError } from '../engine/errors.js';
@@ -70,6 +71,17 @@ export function registerServe(program: Command): void {
     )
     .addOption(new Option('--draft-min <n>', 'drafts shorter than this are not verified').default(DEFAULTS.draftMin).argParser(intOption('--draft-min', 0)))
     .option('--model-draft <file.gguf>', 'draft model for --spec-type draft: a small model with the same vocabulary (alias -md)')
+    .option(
+      '--remote <url>',
+      `a remote engine evaluates and samples (e.g. a llama.cpp server: http://gpu-box:8080); --model then supplies only the chat template and vocabulary. Its API key comes from $${REMOTE_API_KEY_ENV}`,
+    )
+    .addOption(new Option('--remote-protocol <protocol>', `how to talk to --remote (default: ${DEFAULTS.remoteProtocol})`).choices(REMOTE_PROTOCOLS))
+    .addOption(
+      new Option(
+        '--remote-timeout <seconds>',
+        `with --remote: give a request up after this long without a byte from the remote (default: ${DEFAULTS.remoteTimeoutSeconds})`,
+      ).argParser(intOption('--remote-timeout', 1)),
+    )
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', DEFAULTS.debugDir)

@@ -3,6 +3,7 @@
 // `buildConfig` fills in the defaults and checks what spans several settings. `serve`, `cc`,
 // the tests and the bench all start from here, so a default changes in one line.
 
+import type { RemoteProtocol } from '../engine/remote/options.js';
 import type { SpeculationOptions, SpeculationType } from '../engine/speculation/options.js';
 import type { FamilyId } from '../chat/parsers/types.js';
 import { singleCache, validateCaches } from '../engine/caches.js';
@@ -84,7 +85,23 @@ export interface ModelConfig {
   draftMin: number;
   /** The draft model's GGUF (same vocabulary as the model). */
   modelDraft?: string;
+  /**
+   * A remote engine evaluates and samples (`--remote`): the model file then supplies only the
+   * chat template and vocabulary. `apiKey` comes from the environment (REMOTE_API_KEY_ENV).
+   */
+  remote?: RemoteConfig;
 }
+
+export interface RemoteConfig {
+  url: string;
+  protocol: RemoteProtocol;
+  /** A request with no byte from the remote for this long fails. */
+  timeoutSeconds: number;
+  apiKey?: string;
+}
+
+/** Where the remote engine's API key is read from (never a flag: flags show in `ps`). */
+export const REMOTE_API_KEY_ENV = 'LLAMA_BRIDGE_REMOTE_API_KEY';
 
 export interface Config {
   server: ServerConfig;
@@ -118,6 +135,29 @@ function checkSpeculation(model: ModelConfig): void {
   if (max !== undefined && model.draftMin > max) throw new FatalError(`--draft-min (${model.draftMin}) is larger than --draft-max (${max}).`);
 }
 
+function remoteOf(remote: Partial<RemoteConfig> | undefined): { remote?: RemoteConfig } {
+  if (!remote?.url) {
+    if (remote?.protocol !== undefined || remote?.timeoutSeconds !== undefined) throw new FatalError('--remote-protocol and --remote-timeout go with --remote <url>.');
+    return {};
+  }
+  let url: URL;
+  try {
+    url = new URL(remote.url);
+  } catch {
+    throw new FatalError(`--remote must be an http(s) URL such as http://gpu-box:8080; not "${remote.url}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FatalError(`--remote must be an http(s) URL; not "${remote.url}".`);
+  const apiKey = remote.apiKey ?? (process.env[REMOTE_API_KEY_ENV] || undefined);
+  return {
+    remote: {
+      url: remote.url.replace(/\/+$/, ''),
+      protocol: remote.protocol ?? DEFAULTS.remoteProtocol,
+      timeoutSeconds: remote.timeoutSeconds ?? DEFAULTS.remoteTimeoutSeconds,
+      ...(apiKey ? { apiKey } : {}),
+    },
+  };
+}
+
 /** Where the API key is read from when neither `--api-key` nor the config file gives one. */
 export const API_KEY_ENV = 'LLAMA_BRIDGE_API_KEY';
 
@@ -148,12 +188,15 @@ export const DEFAULTS = {
   debugDir: 'logs',
   cacheSaveIdleSeconds: 60,
   shutdownGraceMs: 10_000,
+  remoteProtocol: 'llama-server' as RemoteProtocol,
+  /** Seconds without a byte from a remote engine before a request fails (a long prompt's processing sends none). */
+  remoteTimeoutSeconds: 600,
 } as const;
 
 /** What flags or a config file say; anything left out takes its default. */
 export interface ConfigInput {
   server?: Partial<ServerConfig>;
-  model?: Partial<ModelConfig>;
+  model?: Partial<Omit<ModelConfig, 'remote'>> & { remote?: Partial<RemoteConfig> };
   /** Without `caches`: the one cache's slots, tokens per slot and queue (`--parallel`, `--n-ctx`, `--queue-size`). */
   parallel?: number;
   nCtx?: number;
@@ -184,7 +227,7 @@ export function buildConfig(input: ConfigInput): Config {
       shutdownGraceMs: server.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,
     },
     model: {
-      ...withoutUndefined(model),
+      ...withoutUndefined({ ...model, remote: undefined }),
       pull: model.pull ?? false,
       batchSize: model.batchSize ?? DEFAULTS.batchSize,
       mmap: model.mmap ?? DEFAULTS.mmap,
@@ -195,6 +238,7 @@ export function buildConfig(input: ConfigInput): Config {
       // A draft model alone means draft speculation, as llama-server's -md does.
       specType: model.specType ?? (model.modelDraft ? 'draft' : DEFAULTS.specType),
       draftMin: model.draftMin ?? DEFAULTS.draftMin,
+      ...remoteOf(model.remote),
     },
     caches: input.caches?.length
       ? input.caches
@@ -203,6 +247,8 @@ export function buildConfig(input: ConfigInput): Config {
   };
   validateCaches(config.caches);
   checkSpeculation(config.model);
+  if (config.model.remote && config.model.specType !== 'none')
+    throw new FatalError('Speculative decoding runs in-process: it cannot be combined with --remote (set it up on the remote server).');
   // Compiles every routing rule: a bad glob or fingerprint fails here, before anything loads.
   new Router(config.caches);
   if (!config.mock && !config.model.path) throw new FatalError('Pass --model <file.gguf> (or --mock to serve without a model).');

@@ -5,6 +5,7 @@ import type { FamilyId } from '../chat/parsers/types.js';
 import { FatalError } from '../errors.js';
 import { buildConfig, withoutUndefined, type Config, type ConfigInput, type GpuLayers, type LogLevel, type ReasoningFormat } from './config.js';
 import { loadConfigFile } from './load.js';
+import type { RemoteProtocol } from '../engine/remote/options.js';
 import type { SpeculationType } from '../engine/speculation/options.js';
 
 /** The values `serve`'s flags produce (commander's option names). */
@@ -49,6 +50,10 @@ export interface ServeFlags {
   draftMax?: number;
   draftMin?: number;
   modelDraft?: string;
+  remote?: string;
+  remoteProtocol?: RemoteProtocol;
+  /** Seconds. */
+  remoteTimeout?: number;
 }
 
 /** The flags as ConfigInput (no defaults applied: `buildConfig` does that). */
@@ -91,6 +96,9 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       draftMax: flags.draftMax,
       draftMin: flags.draftMin,
       modelDraft: flags.modelDraft,
+      ...(flags.remote !== undefined || flags.remoteProtocol !== undefined || flags.remoteTimeout !== undefined
+        ? { remote: withoutUndefined({ url: flags.remote, protocol: flags.remoteProtocol, timeoutSeconds: flags.remoteTimeout }) }
+        : {}),
     }),
     ...withoutUndefined({ parallel: flags.parallel, nCtx: flags.nCtx, queueSize: flags.queueSize }),
     ...mockOf(flags),
@@ -136,6 +144,9 @@ export const CONFIG_REPLACES = [
   'draftMax',
   'draftMin',
   'modelDraft',
+  'remote',
+  'remoteProtocol',
+  'remoteTimeout',
 ] as const satisfies readonly (keyof ServeFlags)[];
 
 /** The one warning for command-line flags that --config overrides, or undefined when there are none. */

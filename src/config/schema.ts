@@ -4,6 +4,7 @@
 
 import { SPECULATION_TYPES, speculationType } from '../engine/speculation/options.js';
 import { z } from 'zod';
+import { REMOTE_PROTOCOLS, type RemoteProtocol } from '../engine/remote/options.js';
 import { FAMILY_IDS } from '../chat/parsers/types.js';
 
 const positiveInt = z.int().positive();
@@ -96,6 +97,12 @@ const modelSchema = z.strictObject({
   draft_min: nonNegativeInt.optional(),
   /** Draft model GGUF for spec_type = "draft" (same vocabulary as the model). */
   model_draft: z.string().min(1).optional(),
+  /** A remote engine's URL: it evaluates and samples; the model file supplies the template and vocabulary. */
+  remote: z.string().min(1).optional(),
+  /** How to talk to it. */
+  remote_protocol: z.enum(REMOTE_PROTOCOLS as [RemoteProtocol, ...RemoteProtocol[]]).optional(),
+  /** Seconds without a byte from the remote before a request fails. */
+  remote_timeout: positiveInt.optional(),
 });
 
 export const configSchema = z

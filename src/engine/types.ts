@@ -66,6 +66,8 @@ export interface ModelInfo {
   architecture?: string;
   /** The model's memory and how the engine keeps its prompt cache (GET /props, the startup log). */
   memory?: ModelMemory;
+  /** A remote engine evaluates and samples (the GGUF supplies only the template and vocabulary). */
+  remote?: { url: string; protocol: string };
   /** CPU threads each context decodes with, and the GPU backend ('none' on CPU only). */
   threads?: number;
   gpu?: string;

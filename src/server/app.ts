@@ -149,6 +149,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       ...(engine?.architecture !== undefined ? { architecture: engine.architecture } : {}),
       ...(engine?.memory ? { memory: memoryProps(engine.memory) } : {}),
       ...(engine?.speculation ? { speculative: speculationProps(engine.speculation) } : {}),
+      ...(engine?.remote ? { remote: engine.remote } : {}),
       ...(options.state.info.chatFormat ? { chat_format: chatFormatProps(options.state.info.chatFormat) } : {}),
     };
   });

@@ -13,6 +13,7 @@ import { speculationOf, type Config } from '../config/config.js';
 import { DebugTraces } from '../debug/trace.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
 import { loadMockScript, MockEngine } from '../engine/mock-engine.js';
+import { RemoteEngine } from '../engine/remote/remote-engine.js';
 import type { Engine } from '../engine/types.js';
 import { ApiError, FatalError } from '../errors.js';
 import { resolveOrPullModel } from '../hub/pull.js';
@@ -117,6 +118,13 @@ function shuttingDown(): ApiError {
 
 async function loadEngine(modelPath: string, config: Config, logger: Logger): Promise<Engine> {
   const { model, server } = config;
+  if (model.remote) {
+    const { url, protocol, apiKey, timeoutSeconds } = model.remote;
+    const engine = await RemoteEngine.load({ modelPath, url, protocol, caches: config.caches, timeoutMs: timeoutSeconds * 1000, logger, ...(apiKey ? { apiKey } : {}) });
+    const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
+    logger.info(`serving ${engine.info.name} through ${url} (${layout})`);
+    return engine;
+  }
   const speculation = speculationOf(model);
   const progress = createLoadProgress(modelPath);
   const started = performance.now();

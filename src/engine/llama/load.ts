@@ -316,7 +316,7 @@ function warnBatchGatheringOff(logger: Logger, cache: string): void {
   );
 }
 
-function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {
+export function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {
   const text = message.trimEnd();
   if (!text) return;
   if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error({ source: 'llama.cpp' }, text);
