@@ -164,6 +164,12 @@ function ModelPanel({ model, server }) {
       <dd data-testid="model-file">${model.file}</dd>
       <dt>path</dt>
       <dd class="muted">${model.path}</dd>
+      ${
+        model.remote
+          ? html`<dt>evaluated by</dt>
+              <dd data-testid="model-remote">${model.remote.url} (${model.remote.protocol})</dd>`
+          : null
+      }
       <dt>architecture</dt>
       <dd>${model.architecture ?? '—'}</dd>
       <dt>template family</dt>

@@ -179,6 +179,7 @@ function describe({ state, traceDir, activity }: StatusPageOptions) {
           chatFormat: format ? chatFormatProps(format) : null,
           slotContextSize: engine.slotContextSize,
           trainContextSize: engine.trainContextSize ?? null,
+          remote: engine.remote ?? null,
           threads: engine.threads ?? null,
           gpu: engine.gpu ?? null,
           memory: engine.memory ?? null,
