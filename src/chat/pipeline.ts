@@ -18,6 +18,7 @@ import type { ChatFormat } from './chat-format.js';
 import type { DerivedSyntax } from './derived/syntax.js';
 import type { ChatService, ChatServiceInfo } from './service.js';
 import type { ChatTemplate } from './template.js';
+import { conversationKey } from './affinity.js';
 import type { ChatRequest, GenerationEvent, PromptInfo, ToolDefinition, Usage } from './types.js';
 
 export interface ChatPipelineOptions {
@@ -170,6 +171,7 @@ export class ChatPipeline implements ChatService {
       reusePoints: this.reusePoints(request, prompt),
       // The debug trace marks the reused part of the prompt; measuring it costs a detokenize.
       ...(request.trace ? { measureReusedText: true } : {}),
+      ...withKey(conversationKey(request)),
       ...(request.cacheScope !== undefined ? { cacheScope: request.cacheScope } : {}),
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
@@ -327,4 +329,8 @@ function speculationDetails(usage: Usage): PromptInfo {
   const spec = usage.speculative;
   if (!spec) return {};
   return { draftedTokens: spec.drafted, acceptedDraftTokens: spec.accepted, draftAcceptance: spec.drafted > 0 ? (spec.accepted / spec.drafted).toFixed(3) : 'n/a' };
+}
+
+function withKey(key: string | undefined): { affinityKey?: string } {
+  return key !== undefined ? { affinityKey: key } : {};
 }

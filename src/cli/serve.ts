@@ -82,6 +82,10 @@ export function registerServe(program: Command): void {
         `with --remote: give a request up after this long without a byte from the remote (default: ${DEFAULTS.remoteTimeoutSeconds})`,
       ).argParser(intOption('--remote-timeout', 1)),
     )
+    .option(
+      '--remote-affinity-header <names>',
+      `with --remote: headers that carry each conversation's key, for prefix-cache-aware routers (comma-separated; "" for none; default: ${DEFAULTS.remoteAffinityHeaders.join(',')})`,
+    )
     .addOption(new Option('--log-level <level>', 'log level (default: info, debug with --debug)').choices(LOG_LEVELS))
     .option('--debug', 'keep four snapshots per request (request, prompt, raw output, response) and log verbosely')
     .option('--debug-dir <dir>', 'where --debug writes its snapshots', DEFAULTS.debugDir)

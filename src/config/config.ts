@@ -97,6 +97,8 @@ export interface RemoteConfig {
   protocol: RemoteProtocol;
   /** A request with no byte from the remote for this long fails. */
   timeoutSeconds: number;
+  /** Headers that carry the conversation key to prefix-cache-aware routers (none: an empty list). */
+  affinityHeaders: string[];
   apiKey?: string;
 }
 
@@ -137,7 +139,9 @@ function checkSpeculation(model: ModelConfig): void {
 
 function remoteOf(remote: Partial<RemoteConfig> | undefined): { remote?: RemoteConfig } {
   if (!remote?.url) {
-    if (remote?.protocol !== undefined || remote?.timeoutSeconds !== undefined) throw new FatalError('--remote-protocol and --remote-timeout go with --remote <url>.');
+    if (remote?.protocol !== undefined || remote?.timeoutSeconds !== undefined || remote?.affinityHeaders !== undefined) {
+      throw new FatalError('--remote-protocol, --remote-timeout and --remote-affinity-header go with --remote <url>.');
+    }
     return {};
   }
   let url: URL;
@@ -153,6 +157,7 @@ function remoteOf(remote: Partial<RemoteConfig> | undefined): { remote?: RemoteC
       url: remote.url.replace(/\/+$/, ''),
       protocol: remote.protocol ?? DEFAULTS.remoteProtocol,
       timeoutSeconds: remote.timeoutSeconds ?? DEFAULTS.remoteTimeoutSeconds,
+      affinityHeaders: (remote.affinityHeaders ?? DEFAULTS.remoteAffinityHeaders).map((name) => name.trim().toLowerCase()).filter(Boolean),
       ...(apiKey ? { apiKey } : {}),
     },
   };
@@ -191,6 +196,8 @@ export const DEFAULTS = {
   remoteProtocol: 'llama-server' as RemoteProtocol,
   /** Seconds without a byte from a remote engine before a request fails (a long prompt's processing sends none). */
   remoteTimeoutSeconds: 600,
+  /** vllm-project/router's consistent hashing reads X-Session-ID; SGLang's gateway X-SMG-Routing-Key. */
+  remoteAffinityHeaders: ['x-session-id', 'x-smg-routing-key'] as readonly string[],
 } as const;
 
 /** What flags or a config file say; anything left out takes its default. */

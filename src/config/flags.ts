@@ -54,6 +54,8 @@ export interface ServeFlags {
   remoteProtocol?: RemoteProtocol;
   /** Seconds. */
   remoteTimeout?: number;
+  /** Comma-separated header names; empty: none. */
+  remoteAffinityHeader?: string;
 }
 
 /** The flags as ConfigInput (no defaults applied: `buildConfig` does that). */
@@ -96,8 +98,15 @@ export function flagsToInput(flags: ServeFlags): ConfigInput {
       draftMax: flags.draftMax,
       draftMin: flags.draftMin,
       modelDraft: flags.modelDraft,
-      ...(flags.remote !== undefined || flags.remoteProtocol !== undefined || flags.remoteTimeout !== undefined
-        ? { remote: withoutUndefined({ url: flags.remote, protocol: flags.remoteProtocol, timeoutSeconds: flags.remoteTimeout }) }
+      ...(flags.remote !== undefined || flags.remoteProtocol !== undefined || flags.remoteTimeout !== undefined || flags.remoteAffinityHeader !== undefined
+        ? {
+            remote: withoutUndefined({
+              url: flags.remote,
+              protocol: flags.remoteProtocol,
+              timeoutSeconds: flags.remoteTimeout,
+              affinityHeaders: flags.remoteAffinityHeader?.split(','),
+            }),
+          }
         : {}),
     }),
     ...withoutUndefined({ parallel: flags.parallel, nCtx: flags.nCtx, queueSize: flags.queueSize }),
@@ -147,6 +156,7 @@ export const CONFIG_REPLACES = [
   'remote',
   'remoteProtocol',
   'remoteTimeout',
+  'remoteAffinityHeader',
 ] as const satisfies readonly (keyof ServeFlags)[];
 
 /** The one warning for command-line flags that --config overrides, or undefined when there are none. */

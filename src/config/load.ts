@@ -103,8 +103,15 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
       draftMax: model.draft_max,
       draftMin: model.draft_min,
       modelDraft: relative(model.model_draft),
-      ...(model.remote !== undefined || model.remote_protocol !== undefined || model.remote_timeout !== undefined
-        ? { remote: withoutUndefined({ url: model.remote, protocol: model.remote_protocol, timeoutSeconds: model.remote_timeout }) }
+      ...(model.remote !== undefined || model.remote_protocol !== undefined || model.remote_timeout !== undefined || model.remote_affinity_headers !== undefined
+        ? {
+            remote: withoutUndefined({
+              url: model.remote,
+              protocol: model.remote_protocol,
+              timeoutSeconds: model.remote_timeout,
+              affinityHeaders: model.remote_affinity_headers,
+            }),
+          }
         : {}),
     }),
     ...withoutUndefined({ nCtx: model.n_ctx, queueSize: server.queue_size }),

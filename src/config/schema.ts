@@ -103,6 +103,8 @@ const modelSchema = z.strictObject({
   remote_protocol: z.enum(REMOTE_PROTOCOLS as [RemoteProtocol, ...RemoteProtocol[]]).optional(),
   /** Seconds without a byte from the remote before a request fails. */
   remote_timeout: positiveInt.optional(),
+  /** Headers that carry each conversation's key to prefix-cache-aware routers. */
+  remote_affinity_headers: z.array(z.string()).optional(),
 });
 
 export const configSchema = z

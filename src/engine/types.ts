@@ -131,6 +131,8 @@ export interface CompletionRequest {
   cacheScope?: string;
   /** Report in `accepted` how many characters of `prompt` the reused tokens cover (`reusedChars`). */
   measureReusedText?: boolean;
+  /** A key stable over one conversation: a remote engine sends it where routers keep a conversation on one replica. */
+  affinityKey?: string;
 }
 
 export type OutputConstraint =

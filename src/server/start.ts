@@ -119,8 +119,17 @@ function shuttingDown(): ApiError {
 async function loadEngine(modelPath: string, config: Config, logger: Logger): Promise<Engine> {
   const { model, server } = config;
   if (model.remote) {
-    const { url, protocol, apiKey, timeoutSeconds } = model.remote;
-    const engine = await RemoteEngine.load({ modelPath, url, protocol, caches: config.caches, timeoutMs: timeoutSeconds * 1000, logger, ...(apiKey ? { apiKey } : {}) });
+    const { url, protocol, apiKey, timeoutSeconds, affinityHeaders } = model.remote;
+    const engine = await RemoteEngine.load({
+      modelPath,
+      url,
+      protocol,
+      caches: config.caches,
+      timeoutMs: timeoutSeconds * 1000,
+      affinityHeaders,
+      logger,
+      ...(apiKey ? { apiKey } : {}),
+    });
     const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
     logger.info(`serving ${engine.info.name} through ${url} (${layout})`);
     return engine;

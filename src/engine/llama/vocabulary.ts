@@ -18,7 +18,8 @@ export async function loadVocabulary(modelPath: string, logger: Logger): Promise
     },
   });
   try {
-    const model = await llama.loadModel({ modelPath, vocabOnly: true });
+    // gpuLayers 0: nothing is offloaded, and node-llama-cpp skips its memory estimate (which fails without weights).
+    const model = await llama.loadModel({ modelPath, vocabOnly: true, gpuLayers: 0 });
     return { llama, model };
   } catch (error) {
     await llama.dispose().catch(() => undefined);

@@ -1,5 +1,5 @@
 // A remote engine behind the Engine interface: llama.cpp's server (`llama-server`, also spread
-// over machines with its --rpc) evaluates and samples; everything that makes the answers right
+// over machines with its --rpc), vLLM or SGLang evaluates and samples; everything that makes the answers right
 // for agents stays here. We render the template and tokenize with the GGUF's own vocabulary
 // (loaded alone: no weights), so the remote sees exactly the tokens the in-process engine would
 // evaluate, and its streamed tokens come back through the same output handling: stop strings,
@@ -9,9 +9,10 @@
 // same tokens as in-process for the same file, and counting tokens (count_tokens, the context
 // check) needs no network.
 //
-// Slots: each of our slots is one remote slot (`id_slot`), so the slot our prefix-reuse rule
-// picks for a conversation is the remote slot that holds its cache (llama-server keeps a slot's
-// prompt with `cache_prompt`). A thinking budget is kept by ending the remote generation when it
+// Slots: with llama-server each of our slots is one remote slot (`id_slot`), so the slot our
+// prefix-reuse rule picks for a conversation is the remote slot that holds its cache (it keeps a
+// slot's prompt with `cache_prompt`). With vLLM and SGLang our slots only bound the requests in
+// flight; their own prefix caches (and the routers in front of them, see affinity headers) decide. A thinking budget is kept by ending the remote generation when it
 // is spent and continuing with the closing text appended to the prompt; the remote reuses the
 // whole prefix.
 
@@ -28,7 +29,8 @@ import { resolveSampling } from '../sampling.js';
 import { SlotPool, type PooledSlot } from '../slot-pool.js';
 import type { CacheSpec, CompletionEvent, CompletionRequest, CompletionStop, Engine, ModelInfo, SlotStatus } from '../types.js';
 import type { RemoteProtocol } from './options.js';
-import { llamaServerBody, parseLlamaServerChunk, RemoteReportedError, type LazyGrammar, type LlamaServerChunk } from './llama-server.js';
+import { RemoteReportedError, type LazyGrammar } from './llama-server.js';
+import { protocolClient, type ProtocolClient, type RemoteCompletion, type RemoteEvent, type RemoteServerFacts } from './protocols.js';
 import { readSseData } from './sse.js';
 
 export interface RemoteEngineOptions {
@@ -42,6 +44,8 @@ export interface RemoteEngineOptions {
   caches: CacheSpec[];
   /** A request with no byte from the remote for this long fails (connect, prompt processing, between tokens). */
   timeoutMs: number;
+  /** Headers that carry a request's conversation key (CompletionRequest.affinityKey), for prefix-cache-aware routers. */
+  affinityHeaders?: readonly string[];
   logger: Logger;
 }
 
@@ -62,33 +66,35 @@ export class RemoteEngine implements Engine {
     private readonly llama: Llama,
     private readonly vocabulary: LlamaModel,
     private readonly caches: CacheSet<RemoteSlot, RemoteCache>,
+    private readonly client: ProtocolClient,
     private readonly options: RemoteEngineOptions,
   ) {}
 
   static async load(options: RemoteEngineOptions): Promise<RemoteEngine> {
     validateCaches(options.caches);
     const url = options.url.replace(/\/+$/, '');
-    const props = await fetchProps(url, options);
+    const client = protocolClient(options.protocol);
+    const facts = await probe(client, url, options);
     const { llama, model } = await loadVocabulary(options.modelPath, options.logger);
     try {
       const slotsNeeded = options.caches.reduce((sum, spec) => sum + spec.slots, 0);
-      if (props.totalSlots !== undefined && slotsNeeded > props.totalSlots) {
+      if (facts.slots !== undefined && slotsNeeded > facts.slots) {
         throw new FatalError(
-          `The remote engine at ${url} has ${props.totalSlots} slots, and the caches here want ${slotsNeeded}: start llama-server with --parallel ${slotsNeeded} (or more), or ask for fewer slots here (--parallel).`,
+          `The remote engine at ${url} has ${facts.slots} slots, and the caches here want ${slotsNeeded}: start llama-server with --parallel ${slotsNeeded} (or more), or ask for fewer slots here (--parallel).`,
         );
       }
       const caches: RemoteCache[] = [];
       let nextRemoteSlot = 0;
       for (const spec of options.caches) {
-        const contextSize = spec.contextSize > 0 ? spec.contextSize : props.slotContext;
-        if (contextSize > props.slotContext) {
-          throw new FatalError(`Cache "${spec.name}" asks for ${contextSize} tokens per slot; the remote engine at ${url} has ${props.slotContext} per slot.`);
+        const contextSize = spec.contextSize > 0 ? spec.contextSize : facts.contextSize;
+        if (contextSize > facts.contextSize) {
+          throw new FatalError(`Cache "${spec.name}" asks for ${contextSize} tokens per slot; the remote engine at ${url} has ${facts.contextSize}.`);
         }
         const slots: RemoteSlot[] = Array.from({ length: spec.slots }, (_, id) => ({
           id,
           busy: false,
           lastUsed: 0,
-          remoteSlot: nextRemoteSlot + id,
+          remoteSlot: client.pinsSlots ? nextRemoteSlot + id : -1,
           tokens: [],
           cachedTokens() {
             return this.tokens;
@@ -100,11 +106,13 @@ export class RemoteEngine implements Engine {
       const defaultCache = defaultCacheOf(options.caches).name;
       const set = new CacheSet<RemoteSlot, RemoteCache>(caches, defaultCache);
       const info = describe(model, options, set, defaultCache, url);
-      options.logger.info(
-        { remote: url, protocol: options.protocol, slotContext: props.slotContext, remoteSlots: props.totalSlots },
-        `remote engine ${url} (${options.protocol}): template and vocabulary from ${options.modelPath}`,
-      );
-      return new RemoteEngine(info, llama, model, set, { ...options, url });
+      options.logger.info({ remote: url, protocol: options.protocol }, `remote engine ${url}: ${facts.description}; template and vocabulary from ${options.modelPath}`);
+      if (!client.pinsSlots) {
+        options.logger.info(
+          'cached prompt tokens are reported as the remote counts them, 0 when it does not (vLLM: --enable-prompt-tokens-details, SGLang: --enable-cache-report); tool calls are generated without a grammar there (no lazy grammars) and checked here',
+        );
+      }
+      return new RemoteEngine(info, llama, model, set, client, { ...options, url });
     } catch (error) {
       await model.dispose().catch(() => undefined);
       await llama.dispose().catch(() => undefined);
@@ -177,11 +185,16 @@ export class RemoteEngine implements Engine {
       const round = await this.stream(
         { prompt: sent, maxTokens: maxTokens - output.tokens.length, sampling, slot: slot.remoteSlot, ...(grammar !== undefined ? { grammar } : {}), ...(lazy ? { lazy } : {}) },
         request.signal,
+        request.affinityKey,
       );
       let closeThinking = false;
       try {
-        for await (const chunk of round.chunks) {
-          for (const token of chunk.tokens as Token[]) {
+        for await (const event of round.events) {
+          if (event.cachedTokens !== undefined) remoteCached ??= event.cachedTokens;
+          if (event.stop !== undefined) stop = event.stop;
+          // A server that sends text only: its text, tokenized here, stands for its tokens.
+          const tokens = (event.tokens ?? (event.text ? this.tokenize(event.text) : [])) as Token[];
+          for (const token of tokens) {
             // The end-of-generation token ends the output; it is not part of it (as in-process).
             if (this.vocabulary.isEogToken(token)) break;
             const step = output.push(token);
@@ -197,10 +210,6 @@ export class RemoteEngine implements Engine {
             }
           }
           if (stopSequence !== undefined || closeThinking) break;
-          if (chunk.end) {
-            remoteCached ??= chunk.end.cachedTokens;
-            stop = chunk.end.stop === 'limit' ? 'max_tokens' : 'end';
-          }
         }
       } finally {
         round.close();
@@ -228,13 +237,14 @@ export class RemoteEngine implements Engine {
       type: 'done',
       stop,
       ...(stopSequence !== undefined ? { stopSequence } : {}),
-      usage: { promptTokens: prompt.length, cachedTokens: Math.min(remoteCached ?? reusable, prompt.length), completionTokens: output.tokens.length },
+      usage: { promptTokens: prompt.length, cachedTokens: Math.min(remoteCached ?? (this.client.pinsSlots ? reusable : 0), prompt.length), completionTokens: output.tokens.length },
     };
   }
 
-  /** One `POST /completion` stream. Errors are the API's: the remote's refusals, its absence, bad data. */
-  private async stream(body: Parameters<typeof llamaServerBody>[0], signal: AbortSignal | undefined) {
+  /** One completion stream. Errors are the API's: the remote's refusals, its absence, bad data. */
+  private async stream(body: RemoteCompletion, signal: AbortSignal | undefined, affinityKey: string | undefined) {
     const { url, timeoutMs } = this.options;
+    const affinity = affinityKey !== undefined ? Object.fromEntries((this.options.affinityHeaders ?? []).map((name) => [name, affinityKey])) : {};
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -251,10 +261,10 @@ export class RemoteEngine implements Engine {
     arm();
     let response: Response;
     try {
-      response = await fetch(`${url}/completion`, {
+      response = await fetch(`${url}${this.client.path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...this.authorization() },
-        body: JSON.stringify(llamaServerBody(body)),
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...this.authorization(), ...affinity },
+        body: JSON.stringify(this.client.body(body)),
         signal: abort.signal,
       });
     } catch (error) {
@@ -267,30 +277,24 @@ export class RemoteEngine implements Engine {
       close();
       throw this.refused(response.status, text);
     }
-    return { chunks: this.chunks(response.body, arm, abort.signal, signal), close };
+    return { events: this.events(response.body, arm, abort.signal, signal), close };
   }
 
-  /** The stream's chunks; every one re-arms the idle timeout. */
-  private async *chunks(body: ReadableStream<Uint8Array>, arm: () => void, aborted: AbortSignal, signal: AbortSignal | undefined): AsyncGenerator<LlamaServerChunk> {
+  /** The stream's events; every one re-arms the idle timeout. */
+  private async *events(body: ReadableStream<Uint8Array>, arm: () => void, aborted: AbortSignal, signal: AbortSignal | undefined): AsyncGenerator<RemoteEvent> {
     const { url } = this.options;
     try {
       for await (const data of readSseData(body)) {
         arm();
-        let json: unknown;
+        let event: RemoteEvent;
         try {
-          json = JSON.parse(data);
-        } catch {
-          throw this.badData(`a stream event that is not JSON: ${data.slice(0, 200)}`);
-        }
-        let chunk: LlamaServerChunk;
-        try {
-          chunk = parseLlamaServerChunk(json);
+          event = this.client.read(data);
         } catch (error) {
           if (error instanceof RemoteReportedError) throw new ApiError('unavailable', `The remote engine at ${url} failed: ${error.message}`, { code: 'remote_error' });
           throw this.badData(messageOf(error));
         }
-        yield chunk;
-        if (chunk.end) return;
+        yield event;
+        if (event.last) return;
       }
       throw new ApiError('unavailable', `The remote engine at ${url} ended its stream before the generation ended.`, { code: 'remote_stream_cut' });
     } catch (error) {
@@ -349,19 +353,19 @@ function causeOf(error: unknown): string {
   return typeof code === 'string' ? `${code} (${messageOf(cause)})` : messageOf(error);
 }
 
-/** What the remote says of itself: context per slot and slots (llama-server's GET /props). */
-async function fetchProps(url: string, options: RemoteEngineOptions): Promise<{ slotContext: number; totalSlots?: number }> {
-  let response: Response;
-  try {
-    response = await fetch(`${url}/props`, { headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}, signal: AbortSignal.timeout(options.timeoutMs) });
-  } catch (error) {
-    throw new FatalError(`The remote engine at ${url} does not answer: ${causeOf(error)}. Start it first, or check --remote.`);
-  }
-  if (!response.ok) throw new FatalError(`The remote engine at ${url} answered GET /props with HTTP ${response.status}${response.status === 401 ? ' (check its API key)' : ''}.`);
-  const props = (await response.json().catch(() => undefined)) as { default_generation_settings?: { n_ctx?: unknown }; n_ctx?: unknown; total_slots?: unknown } | undefined;
-  const slotContext = props?.default_generation_settings?.n_ctx ?? props?.n_ctx;
-  if (typeof slotContext !== 'number' || slotContext <= 0) throw new FatalError(`The remote engine at ${url} is not a llama.cpp server: GET /props has no n_ctx.`);
-  return { slotContext, ...(typeof props?.total_slots === 'number' ? { totalSlots: props.total_slots } : {}) };
+/** What the remote says of itself (context size, slots), or a start-up error naming it. */
+async function probe(client: ProtocolClient, url: string, options: RemoteEngineOptions): Promise<RemoteServerFacts> {
+  const get = async (path: string) => {
+    try {
+      return await fetch(`${url}${path}`, {
+        headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
+        signal: AbortSignal.timeout(Math.min(options.timeoutMs, 30_000)),
+      });
+    } catch (error) {
+      throw new FatalError(`The remote engine at ${url} does not answer: ${causeOf(error)}. Start it first, or check --remote.`);
+    }
+  };
+  return client.probe(get, url);
 }
 
 function describe(model: LlamaModel, options: RemoteEngineOptions, caches: CacheSet<RemoteSlot, RemoteCache>, defaultCache: string, url: string): ModelInfo {
