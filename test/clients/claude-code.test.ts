@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/start.js';
 import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from '../fixtures/models.js';
+import { makeContextScriptedModel, makeScriptedModel } from '../fixtures/models.js';
+import { builtLlamaServer, startRealLlamaServer, type RealLlamaServer } from '../helpers/llama-server.js';
 import { startTestServer } from '../helpers/server.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -156,6 +157,44 @@ describe('Claude Code through llama-bridge cc', () => {
       async () => {
         const run = await cc(['--url', server.url, '-p', 'Report status.']);
         expect(run.stdout).toContain('Scripted model reporting: all good.');
+        expect(run.code).toBe(0);
+      },
+      TIMEOUT,
+    );
+  });
+
+  // Done-when of issue 18: Claude Code through our server with llama.cpp's own server as the
+  // remote engine (built by `npm run bench`; skipped where it is absent, as in CI).
+  describe.runIf(builtLlamaServer())('through a remote llama.cpp server (real inference there)', () => {
+    let remote: RealLlamaServer;
+    let server: RunningServer;
+    beforeAll(async () => {
+      const model = await makeContextScriptedModel({
+        vocab: { gguf: vocabPath('qwen2') },
+        chatTemplate: readFileSync(templatePath('Qwen-Qwen2.5-7B-Instruct'), 'utf8'),
+        scripts: [
+          {
+            script: 'Running it.\n<tool_call>\n{"name": "Bash", "arguments": {"command": "echo hello", "description": "Print hello"}}\n</tool_call>',
+            startAfter: 'Run echo hello with the Bash tool.<|im_end|>\n<|im_start|>assistant\n',
+          },
+          { script: 'The command printed hello. REMOTE-ROUNDTRIP-OK', startAfter: 'hello\n</tool_response><|im_end|>\n<|im_start|>assistant\n' },
+        ],
+        memory: 'auto',
+        contextLength: 65536,
+      });
+      remote = await startRealLlamaServer(builtLlamaServer()!, model.path, { slots: 1, slotContext: 65536 });
+      server = await startTestServer({ model: model.path, remote: remote.url, parallel: 1 });
+    }, TIMEOUT);
+    afterAll(async () => {
+      await server?.stop();
+      await remote?.stop();
+    });
+
+    it(
+      'runs a Bash tool round trip',
+      async () => {
+        const run = await cc(['--url', server.url, '-p', 'Run echo hello with the Bash tool.', '--allowedTools', 'Bash']);
+        expect(run.stdout).toContain('REMOTE-ROUNDTRIP-OK');
         expect(run.code).toBe(0);
       },
       TIMEOUT,
