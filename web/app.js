@@ -183,7 +183,9 @@ function ModelPanel({ model, server }) {
       <dt>speculative decoding</dt>
       <dd>${spec ? `${spec.type}, up to ${spec.draftMax} tokens${spec.draftModel ? ` (${spec.draftModel})` : ''}, caches ${spec.caches.join(', ')}` : 'off'}</dd>
       <dt>caches</dt>
-      <dd>${model.caches.map((cache) => `${cache.name}${cache.name === model.defaultCache ? ' (default)' : ''}: ${cache.slots} × ${number(cache.contextSize)}`).join('; ')}</dd>
+      <dd>
+        ${model.caches.map((cache) => `${cache.name}${cache.name === model.defaultCache ? ' (default)' : ''}: ${cache.slots} × ${number(cache.contextSize)}${cache.remote ? ` on ${cache.remote.url}` : ''}`).join('; ')}
+      </dd>
       <dt>debug traces</dt>
       <dd>${server.debug ? 'on' : 'off (start with --debug to keep them)'}</dd>
     </dl>

@@ -112,6 +112,13 @@ export interface Config {
   caches: RoutedCache[];
   /** Serve scripted answers without a model (`--mock`); `script`: a JSON script file. */
   mock?: { script?: string };
+  /** Caches served by a remote engine (`[[cache]] remote`), by cache name; the rest run in-process. */
+  cacheRemotes?: Record<string, RemoteConfig>;
+}
+
+/** Where a cache runs: its remote engine, or undefined for in-process. `--remote` / `[model] remote` covers every cache. */
+export function remoteOfCache(config: Config, cache: string): RemoteConfig | undefined {
+  return config.cacheRemotes?.[cache] ?? config.model.remote;
 }
 
 /** Most tokens drafted per step when not given, by speculation type (docs/benchmarks.md, "Speculative decoding"). */
@@ -137,7 +144,17 @@ function checkSpeculation(model: ModelConfig): void {
   if (max !== undefined && model.draftMin > max) throw new FatalError(`--draft-min (${model.draftMin}) is larger than --draft-max (${max}).`);
 }
 
-function remoteOf(remote: Partial<RemoteConfig> | undefined): { remote?: RemoteConfig } {
+function cacheRemotesOf(remotes: Record<string, Partial<RemoteConfig>> | undefined): { cacheRemotes?: Record<string, RemoteConfig> } {
+  if (!remotes || Object.keys(remotes).length === 0) return {};
+  const out: Record<string, RemoteConfig> = {};
+  for (const [name, remote] of Object.entries(remotes)) {
+    const resolved = remoteOf(remote, `[[cache]] "${name}" remote`).remote;
+    if (resolved) out[name] = resolved;
+  }
+  return { cacheRemotes: out };
+}
+
+function remoteOf(remote: Partial<RemoteConfig> | undefined, what = '--remote'): { remote?: RemoteConfig } {
   if (!remote?.url) {
     if (remote?.protocol !== undefined || remote?.timeoutSeconds !== undefined || remote?.affinityHeaders !== undefined) {
       throw new FatalError('--remote-protocol, --remote-timeout and --remote-affinity-header go with --remote <url>.');
@@ -148,9 +165,9 @@ function remoteOf(remote: Partial<RemoteConfig> | undefined): { remote?: RemoteC
   try {
     url = new URL(remote.url);
   } catch {
-    throw new FatalError(`--remote must be an http(s) URL such as http://gpu-box:8080; not "${remote.url}".`);
+    throw new FatalError(`${what} must be an http(s) URL such as http://gpu-box:8080; not "${remote.url}".`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FatalError(`--remote must be an http(s) URL; not "${remote.url}".`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FatalError(`${what} must be an http(s) URL; not "${remote.url}".`);
   const apiKey = remote.apiKey ?? (process.env[REMOTE_API_KEY_ENV] || undefined);
   return {
     remote: {
@@ -211,6 +228,8 @@ export interface ConfigInput {
   /** Several caches with routing rules (`[[cache]]`); replaces the single cache. */
   caches?: RoutedCache[];
   mock?: { script?: string };
+  /** `[[cache]] remote` settings, by cache name. */
+  cacheRemotes?: Record<string, Partial<RemoteConfig>>;
 }
 
 /** Defaults filled in and cross-setting rules checked; throws a FatalError naming the problem. */
@@ -251,9 +270,13 @@ export function buildConfig(input: ConfigInput): Config {
       ? input.caches
       : [{ ...singleCache(input.parallel ?? DEFAULTS.parallel, input.nCtx ?? DEFAULTS.nCtx, input.queueSize ?? DEFAULTS.queueSize), routes: [] }],
     ...(input.mock ? { mock: input.mock } : {}),
+    ...cacheRemotesOf(input.cacheRemotes),
   };
   validateCaches(config.caches);
   checkSpeculation(config.model);
+  for (const name of Object.keys(config.cacheRemotes ?? {})) {
+    if (!config.caches.some((cache) => cache.name === name)) throw new FatalError(`A remote engine is configured for cache "${name}", which does not exist.`);
+  }
   if (config.model.remote && config.model.specType !== 'none')
     throw new FatalError('Speculative decoding runs in-process: it cannot be combined with --remote (set it up on the remote server).');
   // Compiles every routing rule: a bad glob or fingerprint fails here, before anything loads.

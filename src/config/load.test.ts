@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CHECKPOINTS } from '../engine/llama/load.js';
 import { buildConfig, DEFAULTS, totalSlots } from './config.js';
 import { ignoredFlagsWarning } from './flags.js';
-import { loadConfigFile, parseConfig } from './load.js';
+import { configToInput, loadConfigFile, parseConfig } from './load.js';
 
 const configsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../configs');
 const tmp = mkdtempSync(join(tmpdir(), 'llama-bridge-config-'));
@@ -36,7 +36,7 @@ describe('example configs', () => {
   });
 
   it.each(files)('%s is valid, with consistent caches and exactly one default', (name) => {
-    const input = loadConfigFile(join(configsDir, name), { LLAMA_BRIDGE_API_KEY: 'k' });
+    const input = loadConfigFile(join(configsDir, name), { LLAMA_BRIDGE_API_KEY: 'k', VLLM_API_KEY: 'v' });
     const caches = input.caches!;
     expect(caches.length).toBeGreaterThan(0);
     expect(caches.filter((cache) => cache.default)).toHaveLength(1);
@@ -47,13 +47,37 @@ describe('example configs', () => {
     expect(totalSlots(config)).toBe(caches.reduce((sum, cache) => sum + cache.slots, 0));
     for (const cache of caches) {
       expect(cache.slots).toBeGreaterThan(0);
-      expect(cache.contextSize).toBeGreaterThan(0);
+      // 0: a remote cache takes the remote's context size.
+      expect(cache.contextSize > 0 || input.cacheRemotes?.[cache.name] !== undefined).toBe(true);
       if (!cache.default) expect(cache.routes.length).toBeGreaterThan(0);
     }
     // A relative model path is taken relative to the configs folder; a repo id is passed on as is
     // (serve looks it up under models/).
     const model = input.model!.path!;
     expect(model.startsWith(resolve(configsDir, '..', 'models')) || /^[\w.-]+\/[\w.-]+(:[\w.-]+)?$/.test(model)).toBe(true);
+  });
+
+  it('remote-cluster.toml sends the conversation and subagents to a remote, background requests in-process', () => {
+    const input = loadConfigFile(join(configsDir, 'remote-cluster.toml'), { VLLM_API_KEY: 'secret' });
+    const config = buildConfig(input);
+    expect(Object.keys(config.cacheRemotes!)).toEqual(['main', 'subagents']);
+    expect(config.cacheRemotes!.main).toEqual({
+      url: 'http://vllm-router.internal:8000',
+      protocol: 'openai-completions',
+      timeoutSeconds: 900,
+      affinityHeaders: ['x-session-id', 'x-smg-routing-key'],
+      apiKey: 'secret',
+    });
+    expect(config.cacheRemotes!.subagents!.timeoutSeconds).toBe(DEFAULTS.remoteTimeoutSeconds);
+    expect(config.caches.find((cache) => cache.name === 'main')!.contextSize).toBe(0);
+    expect(config.caches.find((cache) => cache.name === 'background')!.contextSize).toBe(16384);
+    expect(() => loadConfigFile(join(configsDir, 'remote-cluster.toml'), {})).toThrow(/cache "main": remote_api_key_env: environment variable VLLM_API_KEY is not set/);
+  });
+
+  it('refuses a remote cache with a bad URL or protocol', () => {
+    const file = (remote: string) => `[model]\npath = "m.gguf"\n\n[[cache]]\nname = "main"\nslots = 1\n${remote}\n`;
+    expect(() => buildConfig(configToInput(parseConfig(file('remote = "gpu-box:8080"'), 'c.toml'), tmp, {}))).toThrow(/\[\[cache\]\] "main" remote must be an http\(s\) URL/);
+    expect(errorOf(file('remote = "http://x"\nremote_protocol = "grpc"'))).toMatch(/remote_protocol/);
   });
 
   it('claude-code.toml routes subagents and background requests', () => {

@@ -116,7 +116,24 @@ export function configToInput(config: ConfigFile, configDir: string, env: NodeJS
     }),
     ...withoutUndefined({ nCtx: model.n_ctx, queueSize: server.queue_size }),
   };
-  if (config.cache && config.cache.length > 0) input.caches = cachesOf(config);
+  if (config.cache && config.cache.length > 0) {
+    input.caches = cachesOf(config);
+    const remotes = Object.fromEntries(
+      config.cache
+        .filter((cache) => cache.remote !== undefined || cache.remote_protocol !== undefined || cache.remote_timeout !== undefined || cache.remote_api_key_env !== undefined)
+        .map((cache) => [
+          cache.name,
+          withoutUndefined({
+            url: cache.remote,
+            protocol: cache.remote_protocol,
+            timeoutSeconds: cache.remote_timeout,
+            affinityHeaders: cache.remote_affinity_headers,
+            apiKey: remoteApiKeyOf(cache.remote_api_key_env, `cache "${cache.name}"`, env, file),
+          }),
+        ]),
+    );
+    if (Object.keys(remotes).length > 0) input.cacheRemotes = remotes;
+  }
   return input;
 }
 
@@ -130,6 +147,14 @@ function modelPathOf(path: string, configDir: string): string {
   const beside = resolve(configDir, path);
   if (/^\.\.?[\\/]/.test(path) || existsSync(beside)) return beside;
   return path;
+}
+
+/** A remote's API key from the named environment variable; a named variable that is not set is an error (a typo must not go unnoticed). */
+function remoteApiKeyOf(name: string | undefined, where: string, env: NodeJS.ProcessEnv, file: string): string | undefined {
+  if (name === undefined) return undefined;
+  const key = env[name];
+  if (!key) throw new FatalError(`${file}: ${where}: remote_api_key_env: environment variable ${name} is not set (or empty)`);
+  return key;
 }
 
 function apiKeyOf(server: NonNullable<ConfigFile['server']>, env: NodeJS.ProcessEnv, file: string): string | undefined {
@@ -147,7 +172,9 @@ function cachesOf(config: ConfigFile): RoutedCache[] {
   const model = config.model ?? {};
   const queueSize = config.server?.queue_size ?? DEFAULTS.queueSize;
   return entries.map((cache): RoutedCache => {
-    const contextSize = cache.n_ctx ?? (cache.share !== undefined ? Math.floor((model.n_ctx_total! * cache.share) / cache.slots) : (model.n_ctx ?? DEFAULTS.nCtx));
+    // A remote cache without its own n_ctx takes the remote's (0), not the local model's.
+    const fallback = cache.remote !== undefined ? 0 : (model.n_ctx ?? DEFAULTS.nCtx);
+    const contextSize = cache.n_ctx ?? (cache.share !== undefined ? Math.floor((model.n_ctx_total! * cache.share) / cache.slots) : fallback);
     return {
       name: cache.name,
       slots: cache.slots,

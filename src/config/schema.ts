@@ -35,6 +35,16 @@ const cacheSchema = z.strictObject({
   queue_size: nonNegativeInt.optional(),
   default: z.boolean().optional(),
   route: z.array(routeSchema).optional(),
+  /** A remote engine serves this cache (its slots: requests in flight there); the others run in-process. */
+  remote: z.string().min(1).optional(),
+  remote_protocol: z.enum(REMOTE_PROTOCOLS as [RemoteProtocol, ...RemoteProtocol[]]).optional(),
+  remote_timeout: positiveInt.optional(),
+  remote_affinity_headers: z.array(z.string()).optional(),
+  /** Name of the environment variable holding this remote's API key. */
+  remote_api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+    .optional(),
 });
 
 const serverSchema = z.strictObject({

@@ -94,6 +94,8 @@ export interface ModelMemory {
 
 export interface CacheInfo {
   name: string;
+  /** The remote engine serving it; in-process when absent. */
+  remote?: { url: string; protocol: string };
   slots: number;
   /** Tokens per slot (the real size, after `0` = training context was resolved). */
   contextSize: number;

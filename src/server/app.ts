@@ -140,7 +140,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/props', async () => {
     const { modelName, slotContextSize } = options.state.info;
     const engine = options.state.engine?.info;
-    const caches = engine?.caches.map(({ name, slots, contextSize }) => ({ name, slots, n_ctx: contextSize })) ?? [];
+    const caches = engine?.caches.map(({ name, slots, contextSize, remote }) => ({ name, slots, n_ctx: contextSize, ...(remote ? { remote } : {}) })) ?? [];
     return {
       model: modelName,
       n_ctx: slotContextSize,

@@ -9,11 +9,13 @@ import type pino from 'pino';
 import { resolveChatFormat } from '../chat/chat-format.js';
 import { ChatPipeline } from '../chat/pipeline.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
-import { speculationOf, type Config } from '../config/config.js';
+import { remoteOfCache, speculationOf, type Config, type RemoteConfig } from '../config/config.js';
 import { DebugTraces } from '../debug/trace.js';
 import { LlamaEngine } from '../engine/llama-engine.js';
 import { loadMockScript, MockEngine } from '../engine/mock-engine.js';
 import { RemoteEngine } from '../engine/remote/remote-engine.js';
+import { CompositeEngine } from '../engine/composite-engine.js';
+import { defaultCacheOf } from '../engine/caches.js';
 import type { Engine } from '../engine/types.js';
 import { ApiError, FatalError } from '../errors.js';
 import { resolveOrPullModel } from '../hub/pull.js';
@@ -116,31 +118,61 @@ function shuttingDown(): ApiError {
   return new ApiError('unavailable', 'The server is shutting down; retry against it once it is back.', { code: 'server_shutting_down' });
 }
 
+/**
+ * The engines that serve the caches: in-process llama.cpp for the local ones, a remote engine
+ * for each remote (caches sharing one remote share its engine), one engine in front of them all
+ * when there are several. A remote must free what started before it when one fails to start.
+ */
 async function loadEngine(modelPath: string, config: Config, logger: Logger): Promise<Engine> {
-  const { model, server } = config;
-  if (model.remote) {
-    const { url, protocol, apiKey, timeoutSeconds, affinityHeaders } = model.remote;
-    const engine = await RemoteEngine.load({
-      modelPath,
-      url,
-      protocol,
-      caches: config.caches,
-      timeoutMs: timeoutSeconds * 1000,
-      affinityHeaders,
-      logger,
-      ...(apiKey ? { apiKey } : {}),
-    });
-    const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
-    logger.info(`serving ${engine.info.name} through ${url} (${layout})`);
-    return engine;
+  const remotes = new Map<string, { remote: RemoteConfig; caches: typeof config.caches }>();
+  const local: typeof config.caches = [];
+  for (const cache of config.caches) {
+    const remote = remoteOfCache(config, cache.name);
+    if (!remote) {
+      local.push(cache);
+      continue;
+    }
+    const key = `${remote.protocol} ${remote.url}`;
+    const group = remotes.get(key) ?? { remote, caches: [] };
+    group.caches.push(cache);
+    remotes.set(key, group);
   }
+  const engines: Engine[] = [];
+  try {
+    for (const { remote, caches } of remotes.values()) engines.push(await loadRemoteEngine(modelPath, remote, caches, logger));
+    if (local.length > 0) engines.push(await loadLocalEngine(modelPath, config, local, logger));
+  } catch (error) {
+    for (const engine of engines) await engine.close().catch(() => undefined);
+    throw error;
+  }
+  if (engines.length === 1) return engines[0]!;
+  return new CompositeEngine(
+    engines,
+    config.caches.map((cache) => cache.name),
+    defaultCacheOf(config.caches).name,
+  );
+}
+
+async function loadRemoteEngine(modelPath: string, remote: RemoteConfig, caches: Config['caches'], logger: Logger): Promise<Engine> {
+  const { url, protocol, apiKey, timeoutSeconds, affinityHeaders } = remote;
+  const engine = await RemoteEngine.load({ modelPath, url, protocol, caches, timeoutMs: timeoutSeconds * 1000, affinityHeaders, logger, ...(apiKey ? { apiKey } : {}) });
+  logger.info(`serving ${engine.info.name} through ${url} (${layoutOf(engine)})`);
+  return engine;
+}
+
+function layoutOf(engine: Engine): string {
+  return engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
+}
+
+async function loadLocalEngine(modelPath: string, config: Config, caches: Config['caches'], logger: Logger): Promise<Engine> {
+  const { model, server } = config;
   const speculation = speculationOf(model);
   const progress = createLoadProgress(modelPath);
   const started = performance.now();
   try {
     const engine = await LlamaEngine.load({
       modelPath,
-      caches: config.caches,
+      caches,
       batchSize: model.batchSize,
       ...(server.cacheDir ? { cacheDir: server.cacheDir, cacheSaveIdleMs: server.cacheSaveIdleSeconds * 1000 } : {}),
       useMmap: model.mmap,
@@ -154,8 +186,7 @@ async function loadEngine(modelPath: string, config: Config, logger: Logger): Pr
       checkpoints: { max: model.ctxCheckpoints, maxBytes: Math.round(model.checkpointMemoryMiB * 2 ** 20) },
       ...(speculation ? { speculation } : {}),
     });
-    const layout = engine.info.caches.map((cache) => `${engine.info.caches.length > 1 ? `${cache.name}: ` : ''}${cache.slots} slots × ${cache.contextSize} tokens`).join(', ');
-    progress.done(`loaded ${engine.info.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (${layout})`);
+    progress.done(`loaded ${engine.info.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (${layoutOf(engine)})`);
     return engine;
   } catch (error) {
     progress.done();

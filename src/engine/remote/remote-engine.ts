@@ -374,7 +374,13 @@ function describe(model: LlamaModel, options: RemoteEngineOptions, caches: Cache
   const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown }; general?: { architecture?: unknown } } | undefined;
   const chatTemplate = metadata?.tokenizer?.chat_template;
   const architecture = metadata?.general?.architecture;
-  const cacheInfo = options.caches.map((spec) => ({ name: spec.name, slots: spec.slots, contextSize: caches.get(spec.name).contextSize, queueSize: spec.queueSize }));
+  const cacheInfo = options.caches.map((spec) => ({
+    name: spec.name,
+    slots: spec.slots,
+    contextSize: caches.get(spec.name).contextSize,
+    queueSize: spec.queueSize,
+    remote: { url, protocol: options.protocol },
+  }));
   return {
     name: options.modelPath
       .split(/[\\/]/)
