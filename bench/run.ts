@@ -5,6 +5,8 @@
 //                    [--skip-llama-bench] [--no-docs] [--flash-attn auto|on|off]
 //   npm run bench -- --spec [--reps N] [--threads N] [--no-docs] [--spec-variants ls-none,ours-ngram,...]
 //                    speculative decoding only (bench/spec.ts; --reps defaults to 2 there)
+//   npm run bench -- --remote [--reps N] [--no-docs]
+//                    a request through --remote llama-server vs in-process vs llama-server itself (bench/remote.ts)
 //   npm run bench -- --ui [--reps N] [--no-docs]
 //                    what an open status page costs while decoding, and its weight (bench/ui.ts)
 //
@@ -27,6 +29,7 @@ import { benchModel } from './model.js';
 import { buildPromptSet, PromptBuilder, type PromptSet } from './prompts.js';
 import { runSpecBench } from './spec.js';
 import { runUiBench } from './ui.js';
+import { runRemoteBench } from './remote.js';
 import { beyondModelAndKv, consoleReport, markdownReport, medianOf, writeResultsBlock, type BenchConfig, type BenchReport, type ServerResult } from './report.js';
 import { llamaServerSlotContext, repoRoot, startLlamaServer, startOurs, type RunningServer, type ServerConfig } from './servers.js';
 
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({
     spec: { type: 'boolean', default: false },
     'spec-variants': { type: 'string' },
     ui: { type: 'boolean', default: false },
+    remote: { type: 'boolean', default: false },
   },
 });
 
@@ -93,6 +97,7 @@ async function specMain(): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.spec) return specMain();
+  if (args.remote) return runRemoteBench({ tools: await ensureLlamaCpp(log), reps: Number(args.reps ?? 5), threads: Number(args.threads), writeDocs: !args['no-docs'], log });
   if (args.ui) return runUiBench({ reps: Number(args.reps ?? 5), threads: Number(args.threads), writeDocs: !args['no-docs'], log });
   const started = performance.now();
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
