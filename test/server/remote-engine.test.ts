@@ -6,7 +6,9 @@
 // counts, stop strings and thinking budgets kept here, and every fault a remote has.
 
 import Anthropic from '@anthropic-ai/sdk';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlamaServer, type FakeLlamaServer } from '../fixtures/fake-llama-server.js';
@@ -23,6 +25,7 @@ describe('remote engine: llama.cpp server protocol, against a faithful fake', ()
   let model: ScriptedModel;
   let fake: FakeLlamaServer;
   let server: RunningServer;
+  let debugDir: string;
 
   beforeAll(async () => {
     model = await makeScriptedModel({
@@ -34,7 +37,8 @@ describe('remote engine: llama.cpp server protocol, against a faithful fake', ()
     });
     fake = await startFakeLlamaServer({ answer: () => [...model.scriptTokens, model.endToken!], eog: [model.endToken!], slots: 2, slotContext: 4096, apiKey: 'remote-secret' });
     process.env.LLAMA_BRIDGE_REMOTE_API_KEY = 'remote-secret';
-    server = await startTestServer({ model: model.path, remote: fake.url, parallel: 2, remoteTimeout: 2 });
+    debugDir = join(mkdtempSync(join(tmpdir(), 'remote-engine-')), 'logs');
+    server = await startTestServer({ model: model.path, remote: fake.url, parallel: 2, remoteTimeout: 2, debug: true, debugDir });
   }, 300_000);
   afterEach(() => {
     fake.fault = 'none';
@@ -194,6 +198,16 @@ describe('remote engine: llama.cpp server protocol, against a faithful fake', ()
     } finally {
       process.env.LLAMA_BRIDGE_REMOTE_API_KEY = 'remote-secret';
     }
+  });
+
+  it('counts remote generations in /metrics and keeps their --debug traces', async () => {
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/llama_bridge_generated_tokens_total\{cache="default"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    const traces = readdirSync(debugDir);
+    expect(traces.length).toBeGreaterThan(3);
+    const raw = traces.map((name) => join(debugDir, name, '3-raw-output.txt')).find((file) => existsSync(file) && readFileSync(file, 'utf8').includes('<tool_call>'));
+    expect(raw).toBeDefined();
+    expect(readFileSync(raw!.replace('3-raw-output.txt', '2-prompt.txt'), 'utf8')).toMatch(/# promptTokens: \d+/);
   });
 
   it('lists its slots in /slots and says in /props where the model runs', async () => {
