@@ -3,18 +3,16 @@
 // GLM-4.7-Flash's template on a scripted vocabulary: our server renders and tokenizes; the fake
 // streams the answer's token ids (or, playing an older server, text only) back.
 
-import { readFileSync } from 'node:fs';
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeCompletionsServer, type FakeCompletionsServer } from '../fixtures/fake-completions-server.js';
-import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
-import { fixtureLlama, makeScriptedModel, type ScriptedModel } from '../fixtures/models.js';
+import { vocabPath } from '../fixtures/llama-cpp-source.js';
+import { glmWeatherModel, GLM_REASONING } from '../fixtures/glm-weather.js';
+import { fixtureLlama, type ScriptedModel } from '../fixtures/models.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
 import { WEATHER_TOOL } from '../helpers/tools.js';
 
-const REASONING = 'The user wants the weather in Paris, so I call the tool.';
-const CALL = '<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>';
 const ASK: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Paris?' }];
 
 describe('remote engine: OpenAI-style completions (vLLM, SGLang), against a faithful fake', () => {
@@ -26,14 +24,8 @@ describe('remote engine: OpenAI-style completions (vLLM, SGLang), against a fait
   let textOnly: RunningServer;
 
   beforeAll(async () => {
-    model = await makeScriptedModel({
-      vocab: { gguf: vocabPath('qwen2') },
-      chatTemplate: readFileSync(templatePath('GLM-4.7-Flash'), 'utf8'),
-      script: `${REASONING}</think>${CALL}`,
-      startAfter: 'Paris?<|assistant|><think>',
-      memory: 2,
-    });
-    vocabulary = await (await fixtureLlama()).loadModel({ modelPath: vocabPath('qwen2'), vocabOnly: true });
+    model = await glmWeatherModel();
+    vocabulary = await (await fixtureLlama()).loadModel({ modelPath: vocabPath('qwen2'), vocabOnly: true, gpuLayers: 0 });
     const common = {
       answer: () => [...model.scriptTokens, model.endToken!],
       eog: [model.endToken!],
@@ -61,7 +53,7 @@ describe('remote engine: OpenAI-style completions (vLLM, SGLang), against a fait
   it('sends the served model, token ids, usage and token-id requests; parses the free-running tool call here', async () => {
     const completion = await client(server.url).chat.completions.create({ model: 'glm', messages: ASK, tools: [WEATHER_TOOL], temperature: 0 });
     const message = completion.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
-    expect(message.reasoning_content).toBe(REASONING);
+    expect(message.reasoning_content).toBe(GLM_REASONING);
     expect(message.tool_calls?.[0]).toMatchObject({ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
     const { body } = vllm.requests.at(-1)!;
     expect(body).toMatchObject({
@@ -121,7 +113,7 @@ describe('remote engine: OpenAI-style completions (vLLM, SGLang), against a fait
   it('serves a server that sends text only (SGLang before token ids) by tokenizing its text', async () => {
     const completion = await client(textOnly.url).chat.completions.create({ model: 'glm', messages: ASK, tools: [WEATHER_TOOL], temperature: 0 });
     const message = completion.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
-    expect(message.reasoning_content).toBe(REASONING);
+    expect(message.reasoning_content).toBe(GLM_REASONING);
     expect(message.tool_calls?.[0]).toMatchObject({ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
     expect(sglang.requests.at(-1)!.body).toMatchObject({ model: 'default' });
     // SGLang did not report cache hits: none are claimed.

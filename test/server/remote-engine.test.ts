@@ -12,13 +12,11 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlamaServer, type FakeLlamaServer } from '../fixtures/fake-llama-server.js';
-import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
-import { makeScriptedModel, type ScriptedModel } from '../fixtures/models.js';
+import { glmWeatherModel, GLM_REASONING } from '../fixtures/glm-weather.js';
+import type { ScriptedModel } from '../fixtures/models.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
 import { WEATHER_TOOL } from '../helpers/tools.js';
 
-const REASONING = 'The user wants the weather in Paris, so I call the tool.';
-const CALL = '<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>';
 const ASK: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Paris?' }];
 
 describe('remote engine: llama.cpp server protocol, against a faithful fake', () => {
@@ -28,13 +26,7 @@ describe('remote engine: llama.cpp server protocol, against a faithful fake', ()
   let debugDir: string;
 
   beforeAll(async () => {
-    model = await makeScriptedModel({
-      vocab: { gguf: vocabPath('qwen2') },
-      chatTemplate: readFileSync(templatePath('GLM-4.7-Flash'), 'utf8'),
-      script: `${REASONING}</think>${CALL}`,
-      startAfter: 'Paris?<|assistant|><think>',
-      memory: 2,
-    });
+    model = await glmWeatherModel();
     fake = await startFakeLlamaServer({ answer: () => [...model.scriptTokens, model.endToken!], eog: [model.endToken!], slots: 2, slotContext: 4096, apiKey: 'remote-secret' });
     process.env.LLAMA_BRIDGE_REMOTE_API_KEY = 'remote-secret';
     debugDir = join(mkdtempSync(join(tmpdir(), 'remote-engine-')), 'logs');
@@ -57,7 +49,7 @@ describe('remote engine: llama.cpp server protocol, against a faithful fake', ()
     const before = fake.requests.length;
     const completion = await openai().chat.completions.create({ model: 'glm', messages: ASK, tools: [WEATHER_TOOL], temperature: 0 });
     const message = completion.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
-    expect(message.reasoning_content).toBe(REASONING);
+    expect(message.reasoning_content).toBe(GLM_REASONING);
     expect(message.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
     expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
     expect(completion.usage).toMatchObject({ completion_tokens: model.scriptTokens.length });
@@ -84,7 +76,7 @@ describe('remote engine: llama.cpp server protocol, against a faithful fake', ()
     const thinking: string[] = [];
     stream.on('thinking', (delta) => thinking.push(delta));
     const message = await stream.finalMessage();
-    expect(thinking.join('')).toBe(REASONING);
+    expect(thinking.join('')).toBe(GLM_REASONING);
     expect(message.content.at(-1)).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
     expect(message.stop_reason).toBe('tool_use');
     const again = await anthropic().messages.create(ask);

@@ -9,17 +9,13 @@
 //   npx vitest run test/server/remote-llama-server.test.ts
 
 import Anthropic from '@anthropic-ai/sdk';
-import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from '../fixtures/models.js';
+import { glmWeatherModel, GLM_REASONING } from '../fixtures/glm-weather.js';
 import { builtLlamaServer, startRealLlamaServer, type RealLlamaServer } from '../helpers/llama-server.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
 import { WEATHER_TOOL } from '../helpers/tools.js';
 
-const REASONING = 'The user wants the weather in Paris, so I call the tool.';
-const CALL = '<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>';
 const binary = builtLlamaServer();
 
 describe.runIf(binary)('remote engine against the real llama.cpp server', () => {
@@ -28,13 +24,7 @@ describe.runIf(binary)('remote engine against the real llama.cpp server', () => 
   let inProcess: RunningServer;
 
   beforeAll(async () => {
-    const model = await makeScriptedModel({
-      vocab: { gguf: vocabPath('qwen2') },
-      chatTemplate: readFileSync(templatePath('GLM-4.7-Flash'), 'utf8'),
-      script: `${REASONING}</think>${CALL}`,
-      startAfter: 'Paris?<|assistant|><think>',
-      memory: 2,
-    });
+    const model = await glmWeatherModel();
     remote = await startRealLlamaServer(binary!, model.path, { slots: 2, slotContext: 4096 });
     server = await startTestServer({ model: model.path, remote: remote.url, parallel: 2 });
     inProcess = await startTestServer({ model: model.path, nCtx: 4096, parallel: 1 });
@@ -70,7 +60,7 @@ describe.runIf(binary)('remote engine against the real llama.cpp server', () => 
       return { reasoning, name, args, finish };
     };
     const remoteAnswer = await run(server.url);
-    expect(remoteAnswer).toEqual({ reasoning: REASONING, name: 'get_weather', args: '{"city":"Paris"}', finish: 'tool_calls' });
+    expect(remoteAnswer).toEqual({ reasoning: GLM_REASONING, name: 'get_weather', args: '{"city":"Paris"}', finish: 'tool_calls' });
     expect(remoteAnswer).toEqual(await run(inProcess.url));
   });
 
@@ -83,7 +73,7 @@ describe.runIf(binary)('remote engine against the real llama.cpp server', () => 
       tools: [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }],
     };
     const first = await client.messages.stream(ask).finalMessage();
-    expect(first.content[0]).toMatchObject({ type: 'thinking', thinking: REASONING });
+    expect(first.content[0]).toMatchObject({ type: 'thinking', thinking: GLM_REASONING });
     expect(first.content.at(-1)).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
     const second = await client.messages.create(ask);
     // llama-server's own count of the prompt tokens it kept (timings.cache_n).

@@ -2,17 +2,13 @@
 // the main conversation goes to a remote (a faithful fake llama-server here) while background
 // requests (a haiku model name, as Claude Code's title requests) run on the local model.
 
-import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlamaServer, type FakeLlamaServer } from '../fixtures/fake-llama-server.js';
-import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
-import { makeScriptedModel, type ScriptedModel } from '../fixtures/models.js';
+import { glmWeatherModel, GLM_REASONING } from '../fixtures/glm-weather.js';
+import type { ScriptedModel } from '../fixtures/models.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
 import { WEATHER_TOOL } from '../helpers/tools.js';
-
-const REASONING = 'The user wants the weather in Paris, so I call the tool.';
-const CALL = '<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>';
 
 describe('a remote cache and a local cache, one routing table', () => {
   let model: ScriptedModel;
@@ -20,13 +16,7 @@ describe('a remote cache and a local cache, one routing table', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    model = await makeScriptedModel({
-      vocab: { gguf: vocabPath('qwen2') },
-      chatTemplate: readFileSync(templatePath('GLM-4.7-Flash'), 'utf8'),
-      script: `${REASONING}</think>${CALL}`,
-      startAfter: 'Paris?<|assistant|><think>',
-      memory: 2,
-    });
+    model = await glmWeatherModel();
     fake = await startFakeLlamaServer({ answer: () => [...model.scriptTokens, model.endToken!], eog: [model.endToken!], slots: 4 });
     server = await startTestServer({
       model: model.path,
@@ -58,7 +48,7 @@ describe('a remote cache and a local cache, one routing table', () => {
     expect(fake.requests.length).toBe(before + 1);
     for (const completion of [main, background]) {
       const message = completion.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
-      expect(message.reasoning_content).toBe(REASONING);
+      expect(message.reasoning_content).toBe(GLM_REASONING);
       expect(message.tool_calls?.[0]).toMatchObject({ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
     }
   });

@@ -5,22 +5,19 @@
 // without the key, and never receive a secret.
 
 import Anthropic from '@anthropic-ai/sdk';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templatePath, vocabPath } from '../fixtures/llama-cpp-source.js';
-import { makeScriptedModel } from '../fixtures/models.js';
+import { glmWeatherModel, GLM_REASONING } from '../fixtures/glm-weather.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestServer, type RunningServer } from '../helpers/server.js';
 import { WEATHER_TOOL } from '../helpers/tools.js';
 
 const KEY = 'sk-status-page-test-key-0123456789';
 const HF_SECRET = 'hf_statuspagesecretvalue0123456789';
-const REASONING = 'The user wants the weather in Paris, so I call the tool.';
-const CALL = '<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>';
 const HOSTILE_MODEL = '<img src=x onerror="window.__xss=1">';
 const HOSTILE_PROMPT = '<script>window.__xss=2</script><img src=x onerror="window.__xss=3"> what is this?';
 
@@ -34,13 +31,7 @@ describe('the status page in headless Chromium', () => {
   beforeAll(async () => {
     previousToken = process.env.HF_TOKEN;
     process.env.HF_TOKEN = HF_SECRET;
-    const model = await makeScriptedModel({
-      vocab: { gguf: vocabPath('qwen2') },
-      chatTemplate: readFileSync(templatePath('GLM-4.7-Flash'), 'utf8'),
-      script: `${REASONING}</think>${CALL}`,
-      startAfter: 'Paris?<|assistant|><think>',
-      memory: 2,
-    });
+    const model = await glmWeatherModel();
     const debugDir = join(mkdtempSync(join(tmpdir(), 'status-page-')), 'logs');
     server = await startTestServer({ model: model.path, nCtx: 4096, parallel: 2, debug: true, debugDir, apiKey: KEY });
     browser = await launchBrowser();
@@ -155,7 +146,7 @@ describe('the status page in headless Chromium', () => {
     await call.waitFor({ timeout: 30_000 });
     await expect.poll(async () => (await call.textContent()) ?? '').toContain('"Paris"');
     expect(await call.textContent()).toContain('get_weather');
-    expect(await page.getByTestId('chat-reasoning').textContent()).toBe(REASONING);
+    expect(await page.getByTestId('chat-reasoning').textContent()).toBe(GLM_REASONING);
     // The chat box's request is listed like any other.
     await expect.poll(async () => (await page.getByTestId('request-model').allTextContents()).includes('status-page-chat')).toBe(true);
 

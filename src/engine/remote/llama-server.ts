@@ -35,8 +35,11 @@ export interface RemoteCompletionRequest {
   prompt: readonly number[];
   maxTokens: number;
   sampling: ResolvedSampling;
+  /** Our slot's remote slot (`id_slot`), where the protocol has slots. */
   slot: number;
+  /** GBNF of the output constraint. */
   grammar?: string;
+  /** The grammar applies only from a trigger on. */
   lazy?: LazyGrammar;
 }
 

@@ -2,21 +2,12 @@
 // post a completion, its body, and each streamed event read back the same way.
 
 import { FatalError } from '../../errors.js';
-import type { ResolvedSampling } from '../sampling.js';
 import { completionsBody, parseCompletionsData, type CompletionsFlavor } from './openai-completions.js';
-import { llamaServerBody, parseLlamaServerChunk, type LazyGrammar } from './llama-server.js';
+import { llamaServerBody, parseLlamaServerChunk, type RemoteCompletionRequest } from './llama-server.js';
 import type { RemoteProtocol } from './options.js';
 
-export interface RemoteCompletion {
-  prompt: readonly number[];
-  maxTokens: number;
-  sampling: ResolvedSampling;
-  /** Our slot's remote slot, where the protocol has slots. */
-  slot: number;
-  grammar?: string;
-  /** The grammar applies only from a trigger on. */
-  lazy?: LazyGrammar;
-}
+/** One completion as the engine asks it of any remote (llama-server's request shape is the general one). */
+export type RemoteCompletion = RemoteCompletionRequest;
 
 export interface RemoteEvent {
   text: string;
