@@ -5,9 +5,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { bundleCommit, cacheRoot } from '../../bench/llama-cpp.js';
+import { freePort } from '../../bench/servers.js';
 
 /** The built llama-server, or undefined when `npm run bench` has not built it here. */
 export function builtLlamaServer(): string | undefined {
@@ -74,15 +74,4 @@ export async function startRealLlamaServer(binary: string, model: string, option
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }

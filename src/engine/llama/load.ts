@@ -2,7 +2,7 @@
 // per slot, and what the rest of the server learns about the model (ModelInfo). Every context
 // batches through BatchGathering, so the slots of a cache decode together.
 
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
 import { basename } from 'node:path';
 import { FatalError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -17,6 +17,7 @@ import type { CacheInfo, CacheSpec, ModelInfo, ModelMemory } from '../types.js';
 import { contextTooLarge, estimateContextBytes } from './memory-budget.js';
 import { rollbackOf, sequenceMemory } from './sequence-memory.js';
 import { checkDraftVocabulary } from './draft-model.js';
+import { describeVocabulary, logNative } from './vocabulary.js';
 import type { SpeculationOptions } from '../speculation/options.js';
 
 export interface LoadOptions {
@@ -260,25 +261,13 @@ function describeModel(model: LlamaModel, modelPath: string, specs: readonly Cac
   const defaultCache = caches.find((cache) => cache.name === defaultName)!;
   const cacheInfo: CacheInfo[] = specs.map((spec, index) => ({ name: spec.name, slots: spec.slots, contextSize: caches[index]!.contextSize, queueSize: spec.queueSize }));
 
-  const tokens = model.tokens;
-  const eogTokens = [tokens.eos, tokens.eot].filter((token): token is Token => token !== null).map((token) => model.detokenize([token], true));
-  // GGUF metadata as the file has it: only these two keys are read, and they may be missing.
-  const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown }; general?: { architecture?: unknown } } | undefined;
-  const chatTemplate = metadata?.tokenizer?.chat_template;
-  const architecture = metadata?.general?.architecture;
   return {
-    name: basename(modelPath).replace(/\.gguf$/i, ''),
-    path: modelPath,
+    ...describeVocabulary(model, modelPath),
     slotContextSize: defaultCache.contextSize,
     trainContextSize: model.trainContextSize,
     slots: cacheInfo.reduce((sum, cache) => sum + cache.slots, 0),
     caches: cacheInfo,
     defaultCache: defaultName,
-    eogTokens: [...new Set(eogTokens)],
-    ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
-    ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
-    ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
-    ...(typeof architecture === 'string' ? { architecture } : {}),
   };
 }
 
@@ -314,12 +303,4 @@ function warnBatchGatheringOff(logger: Logger, cache: string): void {
     { cache, nodeLlamaCpp: found, measured: MEASURED_NODE_LLAMA_CPP },
     `node-llama-cpp ${found} is installed and ${why}: concurrent requests decode in partial batches (slower)`,
   );
-}
-
-export function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {
-  const text = message.trimEnd();
-  if (!text) return;
-  if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error({ source: 'llama.cpp' }, text);
-  else if (level === LlamaLogLevel.warn) logger.warn({ source: 'llama.cpp' }, text);
-  else logger.debug({ source: 'llama.cpp' }, text);
 }

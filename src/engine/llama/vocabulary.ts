@@ -1,11 +1,12 @@
 // A GGUF's vocabulary and metadata alone (no weights, no context): what a remote engine needs
 // here to render and tokenize exactly as in-process, in a few megabytes of memory.
 
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
+import { basename } from 'node:path';
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { FatalError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { messageOf } from '../errors.js';
-import { logNative } from './load.js';
+import type { ModelInfo } from '../types.js';
 
 export async function loadVocabulary(modelPath: string, logger: Logger): Promise<{ llama: Llama; model: LlamaModel }> {
   let lastNativeError = '';
@@ -27,4 +28,35 @@ export async function loadVocabulary(modelPath: string, logger: Logger): Promise
       cause: error,
     });
   }
+}
+
+/** What a GGUF says of itself that the chat layer needs, the same for the in-process and remote engines. */
+export function describeVocabulary(
+  model: LlamaModel,
+  modelPath: string,
+): Pick<ModelInfo, 'name' | 'path' | 'eogTokens' | 'chatTemplate' | 'bosToken' | 'eosToken' | 'architecture'> {
+  const tokens = model.tokens;
+  const eogTokens = [tokens.eos, tokens.eot].filter((token): token is Token => token !== null).map((token) => model.detokenize([token], true));
+  // GGUF metadata as the file has it: only these two keys are read, and they may be missing.
+  const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown }; general?: { architecture?: unknown } } | undefined;
+  const chatTemplate = metadata?.tokenizer?.chat_template;
+  const architecture = metadata?.general?.architecture;
+  return {
+    name: basename(modelPath).replace(/\.gguf$/i, ''),
+    path: modelPath,
+    eogTokens: [...new Set(eogTokens)],
+    ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
+    ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
+    ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
+    ...(typeof architecture === 'string' ? { architecture } : {}),
+  };
+}
+
+/** llama.cpp's own log lines, at their level, marked as its. */
+export function logNative(logger: Logger, level: LlamaLogLevel, message: string): void {
+  const text = message.trimEnd();
+  if (!text) return;
+  if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error({ source: 'llama.cpp' }, text);
+  else if (level === LlamaLogLevel.warn) logger.warn({ source: 'llama.cpp' }, text);
+  else logger.debug({ source: 'llama.cpp' }, text);
 }

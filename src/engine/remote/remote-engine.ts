@@ -24,7 +24,7 @@ import { defaultCacheOf, validateCaches } from '../caches.js';
 import { messageOf } from '../errors.js';
 import { GeneratedOutput } from '../generated-output.js';
 import { createGrammar } from '../llama/grammar.js';
-import { loadVocabulary } from '../llama/vocabulary.js';
+import { describeVocabulary, loadVocabulary } from '../llama/vocabulary.js';
 import { resolveSampling } from '../sampling.js';
 import { SlotPool, type PooledSlot } from '../slot-pool.js';
 import type { CacheSpec, CompletionEvent, CompletionRequest, CompletionStop, Engine, ModelInfo, SlotStatus } from '../types.js';
@@ -369,11 +369,6 @@ async function probe(client: ProtocolClient, url: string, options: RemoteEngineO
 }
 
 function describe(model: LlamaModel, options: RemoteEngineOptions, caches: CacheSet<RemoteSlot, RemoteCache>, defaultCache: string, url: string): ModelInfo {
-  const tokens = model.tokens;
-  const eogTokens = [tokens.eos, tokens.eot].filter((token): token is Token => token !== null).map((token) => model.detokenize([token], true));
-  const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown }; general?: { architecture?: unknown } } | undefined;
-  const chatTemplate = metadata?.tokenizer?.chat_template;
-  const architecture = metadata?.general?.architecture;
   const cacheInfo = options.caches.map((spec) => ({
     name: spec.name,
     slots: spec.slots,
@@ -382,20 +377,11 @@ function describe(model: LlamaModel, options: RemoteEngineOptions, caches: Cache
     remote: { url, protocol: options.protocol },
   }));
   return {
-    name: options.modelPath
-      .split(/[\\/]/)
-      .pop()!
-      .replace(/\.gguf$/i, ''),
-    path: options.modelPath,
+    ...describeVocabulary(model, options.modelPath),
     slotContextSize: caches.get(defaultCache).contextSize,
     slots: cacheInfo.reduce((sum, cache) => sum + cache.slots, 0),
     caches: cacheInfo,
     defaultCache,
-    eogTokens: [...new Set(eogTokens)],
     remote: { url, protocol: options.protocol },
-    ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
-    ...(tokens.bosString ? { bosToken: tokens.bosString } : {}),
-    ...(tokens.eosString ? { eosToken: tokens.eosString } : {}),
-    ...(typeof architecture === 'string' ? { architecture } : {}),
   };
 }
